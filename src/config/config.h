@@ -1,0 +1,78 @@
+// The validated configuration: plain structs produced by loadConfig() (config_loader.h).
+// Everything here has been checked; code downstream never re-validates. Value types,
+// safe to copy and to publish to other threads as an immutable snapshot.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "catalog/resolver.h"
+#include "common/clock.h"
+#include "common/duration.h"
+#include "common/endpoint.h"
+
+namespace dnsprop {
+
+enum class RRType { A, AAAA, NS, MX, CNAME };
+
+struct MonitorSettings {
+  Duration interval = std::chrono::minutes(5);   // one probe round per interval
+  Duration timeout = std::chrono::seconds(2);    // per attempt
+  int retries = 2;                               // extra attempts after the first
+  double rate_limit_qps = 5.0;                   // per resolver, token bucket refill
+  int rate_limit_burst = 10;                     // per resolver, token bucket size
+  bool tcp_only = false;
+  std::string vantage = "default";               // label for this instance's series
+  std::filesystem::path state_dir = "/var/lib/dnsprop";
+};
+
+struct WebSettings {
+  std::vector<std::string> listen = {"127.0.0.1:10153"};  // civetweb "addr:port" forms
+  std::optional<std::filesystem::path> web_config_file;   // exporter-toolkit YAML
+  bool enable_lifecycle = false;                          // POST /-/reload
+};
+
+struct ResolverSelection {
+  std::vector<std::filesystem::path> catalogs;   // resolved against the config's folder
+  ResolverFilter filter;
+  std::vector<ResolverInfo> extra;               // explicit addresses from the config
+  std::vector<Endpoint> exclude;                 // never trusted for the verdict
+};
+
+// What one side (old or new) of a migration is expected to serve.
+struct Expectation {
+  std::vector<Endpoint> addresses;     // A and AAAA values (port ignored)
+  std::vector<std::string> ns;         // NS host names, lower-case, absolute (trailing dot)
+  std::vector<std::string> mx;         // MX exchange names, lower-case, absolute
+  std::vector<Endpoint> servers;       // authoritative servers to ask directly (RD=0); optional
+};
+
+struct WatchedName {
+  std::string name;                    // absolute, lower-case, trailing dot
+  std::vector<RRType> types;
+};
+
+struct Migration {
+  std::string domain;                  // absolute, lower-case, trailing dot ("shop.example.jp.")
+  std::vector<WatchedName> watch;
+  Expectation old_side;
+  Expectation new_side;
+  std::vector<Endpoint> parent_servers;   // optional; discovered from the root when empty
+  std::optional<WallTime> switch_time;
+  Duration min_parallel = std::chrono::hours(24 * 14);
+};
+
+struct Config {
+  std::filesystem::path source;        // the file it was loaded from
+  MonitorSettings monitor;
+  WebSettings web;
+  ResolverSelection resolvers;
+  std::vector<Migration> migrations;
+};
+
+std::string_view toString(RRType t);
+std::optional<RRType> parseRRType(std::string_view text);  // case-insensitive
+
+}  // namespace dnsprop

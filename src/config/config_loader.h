@@ -1,0 +1,40 @@
+// TOML -> validated Config. The only place config files are read.
+// Throws ConfigError (never anything else) on any problem; the error carries the
+// position of the offending key or value so users see `file:line:column: message`.
+// Thread-safe (no shared state); call at start-up and on reload.
+#pragma once
+
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include "config/config.h"
+
+namespace dnsprop {
+
+class ConfigError : public std::runtime_error {
+ public:
+  // line/column are 1-based; 0 when the error concerns the whole file (e.g. unreadable).
+  ConfigError(std::string file, int line, int column, std::string message);
+  const std::string& file() const { return file_; }
+  int line() const { return line_; }
+  int column() const { return column_; }
+  const std::string& message() const { return message_; }
+
+ private:
+  std::string file_;
+  int line_;
+  int column_;
+  std::string message_;
+};
+
+// Reads and validates a config file. Relative paths inside it (catalogs, state_dir)
+// are resolved against the file's folder.
+Config loadConfig(const std::filesystem::path& file);
+
+// Same, from text; `source_name` is used in error messages and as the base for
+// relative paths.
+Config parseConfig(std::string_view text, const std::filesystem::path& source_name);
+
+}  // namespace dnsprop
