@@ -1,0 +1,1 @@
+// Keeps dnsprop_testsupport non-empty before any helper exists.
