@@ -29,8 +29,10 @@ class ConfigError : public std::runtime_error {
   std::string message_;
 };
 
-// Reads and validates a config file. Relative paths inside it (catalogs, state_dir)
-// are resolved against the file's folder.
+// Reads and validates a config file. Relative paths inside it (resolvers.catalogs,
+// monitor.state_dir, web.config_file) are resolved against the file's folder (made
+// absolute from the working directory if the file's path is relative). Catalogs are only
+// stored as paths: they are not opened here.
 Config loadConfig(const std::filesystem::path& file);
 
 // Same, from text; `source_name` is used in error messages and as the base for
