@@ -1,1 +1,0 @@
-// Keeps dnsprop_testsupport non-empty before any helper exists.
