@@ -37,6 +37,8 @@ int main(int argc, char** argv) {
   app.add_option("--log.format", g.log_format, "Log format: logfmt or json")
       ->check(CLI::IsMember({"logfmt", "json"}));
 
+  // Global options may also follow the subcommand: `dnsprop run --log.level debug`.
+  app.fallthrough();
   addRunCommand(app, g, action);
   addSurveyCommand(app, g, action);
   addCheckCommand(app, g, action);

@@ -1,0 +1,135 @@
+#include "model/classify.h"
+
+#include <algorithm>
+#include <set>
+
+#include "dns/types.h"
+
+namespace dnsprop {
+namespace {
+
+bool isStale(const dns::Observation& o) {
+  for (auto code : o.ede_codes) {
+    if (code == 3 || code == 19) return true;  // Stale Answer, Stale NXDOMAIN Answer
+  }
+  return false;
+}
+
+// The comparable value of a final-RRset record: the address, the NS host, the MX exchange.
+std::string valueOf(const dns::Record& r) {
+  if (r.type == dns::qtype::MX) {
+    const auto space = r.text.find(' ');
+    return space == std::string::npos ? r.text : r.text.substr(space + 1);
+  }
+  return r.text;
+}
+
+std::string lowerAbsolute(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (!s.empty() && s.back() != '.') s += '.';
+  return s;
+}
+
+// Canonical address text so "2001:DB8::1" and "2001:db8:0::1" compare equal.
+std::string canonicalAddress(const std::string& s) {
+  if (auto ep = Endpoint::parse(s)) return ep->address();
+  return s;
+}
+
+}  // namespace
+
+std::string_view toString(AnswerClass c) {
+  switch (c) {
+    case AnswerClass::New: return "new";
+    case AnswerClass::Old: return "old";
+    case AnswerClass::Mixed: return "mixed";
+    case AnswerClass::Other: return "other";
+    case AnswerClass::Negative: return "negative";
+    case AnswerClass::Stale: return "stale";
+    case AnswerClass::Error: return "error";
+  }
+  return "error";
+}
+
+std::vector<std::string> expectedValues(const Expectation& e, RRType type) {
+  std::vector<std::string> out;
+  switch (type) {
+    case RRType::A:
+    case RRType::AAAA:
+      for (const auto& a : e.addresses) {
+        const bool v4 = a.family() == Endpoint::Family::V4;
+        if (v4 == (type == RRType::A)) out.push_back(a.address());
+      }
+      break;
+    case RRType::NS: out = e.ns; break;
+    case RRType::MX: out = e.mx; break;
+    case RRType::CNAME: break;
+  }
+  return out;
+}
+
+Classification classifyValues(const dns::Observation& o, RRType type,
+                              const std::vector<std::string>& old_values,
+                              const std::vector<std::string>& new_values) {
+  Classification c;
+  switch (o.outcome) {
+    case dns::Outcome::Answer: break;
+    case dns::Outcome::NxDomain:
+    case dns::Outcome::NoData:
+      c.cls = isStale(o) ? AnswerClass::Stale : AnswerClass::Negative;
+      return c;
+    case dns::Outcome::ServFail:
+    case dns::Outcome::Refused:
+    case dns::Outcome::OtherRcode:
+    case dns::Outcome::Timeout:
+    case dns::Outcome::TruncatedFailed:
+    case dns::Outcome::Malformed:
+    case dns::Outcome::NetworkError:
+      c.cls = AnswerClass::Error;
+      return c;
+  }
+  const dns::QType want = dns::toQType(type);
+  const bool by_address = type == RRType::A || type == RRType::AAAA;
+  auto norm = [&](const std::string& v) { return by_address ? canonicalAddress(v) : lowerAbsolute(v); };
+  for (const auto& r : o.chain) {
+    if (r.type == want) c.values.push_back(norm(valueOf(r)));
+  }
+  std::sort(c.values.begin(), c.values.end());
+  c.values.erase(std::unique(c.values.begin(), c.values.end()), c.values.end());
+  if (c.values.empty()) {
+    // An "answer" without records of the type asked cannot be anything but unusable.
+    c.cls = AnswerClass::Error;
+    return c;
+  }
+  if (isStale(o)) {
+    c.cls = AnswerClass::Stale;
+    return c;
+  }
+  std::set<std::string> olds, news;
+  for (const auto& v : old_values) olds.insert(norm(v));
+  for (const auto& v : new_values) news.insert(norm(v));
+  bool any_old_only = false, any_new_only = false, any_shared = false, any_unknown = false;
+  for (const auto& v : c.values) {
+    const bool in_old = olds.count(v) > 0;
+    const bool in_new = news.count(v) > 0;
+    if (in_old && in_new) any_shared = true;
+    else if (in_old) any_old_only = true;
+    else if (in_new) any_new_only = true;
+    else any_unknown = true;
+  }
+  if (any_unknown) c.cls = AnswerClass::Other;
+  else if (any_old_only && any_new_only) c.cls = AnswerClass::Mixed;
+  else if (any_new_only) c.cls = AnswerClass::New;
+  else if (any_old_only) c.cls = AnswerClass::Old;
+  else c.cls = AnswerClass::Mixed;  // only values both sides share: cannot tell
+  (void)any_shared;
+  return c;
+}
+
+Classification classify(const dns::Observation& o, RRType type, const Expectation& old_side,
+                        const Expectation& new_side) {
+  return classifyValues(o, type, expectedValues(old_side, type), expectedValues(new_side, type));
+}
+
+}  // namespace dnsprop

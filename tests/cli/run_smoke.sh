@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# `dnsprop run` as an exporter: landing page, /metrics clean under promtool, health and
+# readiness, SIGHUP with a broken config keeps the running config and says so in the
+# reload metric, SIGTERM stops it with status 0. Only loopback addresses are used.
+set -euo pipefail
+: "${DNSPROP:?}"
+tmp=$(mktemp -d)
+pid=""
+cleanup() { [[ -n "$pid" ]] && kill -9 "$pid" 2>/dev/null; rm -rf "$tmp"; }
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; echo "--- log:" >&2; cat "$tmp/log" >&2 || true; exit 1; }
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+write_config() {
+  cat > "$tmp/dnsprop.toml" <<TOML
+[monitor]
+interval = "2s"
+timeout = "200ms"
+retries = 0
+state_dir = "$tmp/state"
+[web]
+listen = ["127.0.0.1:$port"]
+[resolvers]
+extra = ["127.0.0.1:9"]
+[[migration]]
+domain = "shop.example.test"
+[migration.old]
+addresses = ["192.0.2.10"]
+[migration.new]
+addresses = ["198.51.100.20"]
+TOML
+}
+write_config
+"$DNSPROP" --config.file "$tmp/dnsprop.toml" run > "$tmp/log" 2>&1 &
+pid=$!
+
+base="http://127.0.0.1:$port"
+ok=0
+for _ in $(seq 1 100); do
+  if curl -sf "$base/-/ready" >/dev/null 2>&1; then ok=1; break; fi
+  sleep 0.1
+done
+[[ $ok == 1 ]] || fail "not ready within 10 s"
+
+curl -sf "$base/" > "$tmp/landing" || fail "landing page"
+grep -q 'href="/metrics"' "$tmp/landing" || fail "landing page does not link /metrics"
+grep -q 'shop.example.test.' "$tmp/landing" || fail "landing page does not list the migration"
+[[ $(curl -s "$base/-/healthy") == "dnsprop is Healthy." ]] || fail "healthy"
+
+curl -sf "$base/metrics" > "$tmp/metrics" || fail "/metrics"
+grep -q '^dnsprop_build_info{.*version="' "$tmp/metrics" || fail "no dnsprop_build_info"
+grep -q '^dnsprop_config_last_reload_successful 1' "$tmp/metrics" || fail "reload metric not 1"
+lint=$(promtool check metrics < "$tmp/metrics" 2>&1) || fail "promtool: $lint"
+[[ -z "$lint" ]] || fail "promtool complains: $lint"
+
+# A probe round happens (its resolver is a closed loopback port): the timestamp moves.
+ok=0
+for _ in $(seq 1 100); do
+  if curl -s "$base/metrics" | grep -Eq '^dnsprop_last_probe_timestamp_seconds [1-9]'; then ok=1; break; fi
+  sleep 0.1
+done
+[[ $ok == 1 ]] || fail "no probe round finished within 10 s"
+
+# Broken config + SIGHUP: still serving, reload metric 0, reason logged.
+echo 'intervall = "5s"' >> "$tmp/dnsprop.toml"
+kill -HUP "$pid"
+ok=0
+for _ in $(seq 1 50); do
+  if curl -s "$base/metrics" | grep -q '^dnsprop_config_last_reload_successful 0'; then ok=1; break; fi
+  sleep 0.1
+done
+[[ $ok == 1 ]] || fail "failed reload not reflected in the metric"
+grep -q 'config reload failed' "$tmp/log" || fail "failed reload not logged"
+grep -q 'dnsprop.toml:[0-9]*:[0-9]*' "$tmp/log" || fail "reload error without file:line:column"
+curl -sf "$base/-/ready" >/dev/null || fail "not serving after a failed reload"
+
+# Fixed config + SIGHUP: back to 1.
+write_config
+kill -HUP "$pid"
+ok=0
+for _ in $(seq 1 50); do
+  if curl -s "$base/metrics" | grep -q '^dnsprop_config_last_reload_successful 1'; then ok=1; break; fi
+  sleep 0.1
+done
+[[ $ok == 1 ]] || fail "successful reload not reflected in the metric"
+
+kill -TERM "$pid"
+rc=0
+wait "$pid" || rc=$?
+pid=""
+[[ $rc == 0 ]] || fail "exit status $rc after SIGTERM"
+grep -q 'dnsprop stopped' "$tmp/log" || fail "no clean stop logged"
+echo "run_smoke: ok"

@@ -1,0 +1,91 @@
+#include <boost/test/unit_test.hpp>
+
+#include "dns/types.h"
+#include "model/classify.h"
+
+using namespace dnsprop;
+using dns::Outcome;
+
+namespace {
+
+dns::Record rec(dns::QType type, std::string text) {
+  dns::Record r;
+  r.owner = "www.shop.example.jp.";
+  r.type = type;
+  r.ttl = 300;
+  r.text = std::move(text);
+  return r;
+}
+
+dns::Observation answer(std::vector<dns::Record> chain) {
+  dns::Observation o;
+  o.outcome = Outcome::Answer;
+  o.chain = std::move(chain);
+  return o;
+}
+
+const std::vector<std::string> kOld = {"192.0.2.10"};
+const std::vector<std::string> kNew = {"198.51.100.20", "198.51.100.21"};
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(classify)
+
+BOOST_AUTO_TEST_CASE(addresses_new_old_mixed_other) {
+  auto c = [](std::vector<dns::Record> r) { return classifyValues(answer(r), RRType::A, kOld, kNew).cls; };
+  BOOST_TEST((c({rec(1, "198.51.100.20")}) == AnswerClass::New));
+  BOOST_TEST((c({rec(1, "198.51.100.20"), rec(1, "198.51.100.21")}) == AnswerClass::New));
+  BOOST_TEST((c({rec(1, "192.0.2.10")}) == AnswerClass::Old));
+  BOOST_TEST((c({rec(1, "192.0.2.10"), rec(1, "198.51.100.20")}) == AnswerClass::Mixed));
+  BOOST_TEST((c({rec(1, "203.0.113.9")}) == AnswerClass::Other));
+  // An unknown value next to NEW ones is never NEW.
+  BOOST_TEST((c({rec(1, "198.51.100.20"), rec(1, "203.0.113.9")}) == AnswerClass::Other));
+}
+
+BOOST_AUTO_TEST_CASE(cname_chain_classified_by_its_final_rrset) {
+  auto o = answer({rec(dns::qtype::CNAME, "shop.cdn.example.net."), rec(1, "198.51.100.20")});
+  BOOST_TEST((classifyValues(o, RRType::A, kOld, kNew).cls == AnswerClass::New));
+}
+
+BOOST_AUTO_TEST_CASE(errors_negative_and_stale_are_never_new) {
+  for (auto outcome : {Outcome::Timeout, Outcome::ServFail, Outcome::Refused, Outcome::Malformed,
+                       Outcome::NetworkError, Outcome::TruncatedFailed, Outcome::OtherRcode}) {
+    auto o = answer({rec(1, "198.51.100.20")});  // even with NEW-looking data attached
+    o.outcome = outcome;
+    BOOST_TEST((classifyValues(o, RRType::A, kOld, kNew).cls == AnswerClass::Error));
+  }
+  for (auto outcome : {Outcome::NxDomain, Outcome::NoData}) {
+    dns::Observation o;
+    o.outcome = outcome;
+    BOOST_TEST((classifyValues(o, RRType::A, kOld, kNew).cls == AnswerClass::Negative));
+  }
+  auto stale = answer({rec(1, "198.51.100.20")});
+  stale.ede_codes = {3};
+  BOOST_TEST((classifyValues(stale, RRType::A, kOld, kNew).cls == AnswerClass::Stale));
+  // An "answer" with no record of the asked type is unusable.
+  BOOST_TEST((classifyValues(answer({rec(dns::qtype::CNAME, "x.example.")}), RRType::A, kOld, kNew).cls ==
+              AnswerClass::Error));
+}
+
+BOOST_AUTO_TEST_CASE(ns_and_mx_compare_host_names_case_insensitively) {
+  auto ns = answer({rec(dns::qtype::NS, "ns1.new-host.example."), rec(dns::qtype::NS, "ns2.new-host.example.")});
+  BOOST_TEST((classifyValues(ns, RRType::NS, {"ns1.old.example."}, {"NS1.New-Host.example", "ns2.new-host.example."}).cls ==
+              AnswerClass::New));
+  auto mx = answer({rec(dns::qtype::MX, "10 mail.old.example.")});
+  BOOST_TEST((classifyValues(mx, RRType::MX, {"mail.old.example."}, {"mx.new.example."}).cls == AnswerClass::Old));
+}
+
+BOOST_AUTO_TEST_CASE(shared_values_alone_cannot_prove_new) {
+  auto o = answer({rec(1, "192.0.2.10")});
+  BOOST_TEST((classifyValues(o, RRType::A, {"192.0.2.10"}, {"192.0.2.10", "198.51.100.20"}).cls ==
+              AnswerClass::Mixed));
+}
+
+BOOST_AUTO_TEST_CASE(expectation_values_split_by_family) {
+  Expectation e;
+  e.addresses = {*Endpoint::parse("192.0.2.1"), *Endpoint::parse("2001:db8::1")};
+  BOOST_TEST(expectedValues(e, RRType::A) == std::vector<std::string>{"192.0.2.1"});
+  BOOST_TEST(expectedValues(e, RRType::AAAA) == std::vector<std::string>{"2001:db8::1"});
+}
+
+BOOST_AUTO_TEST_SUITE_END()
