@@ -48,14 +48,16 @@ CONF
 # NSD on core 0, the client under test on core 1.
 taskset -c 0 nsd -d -c "$tmp/nsd.conf" > "$tmp/nsd.log" 2>&1 &
 nsd_pid=$!
+ready=0
 for _ in $(seq 1 50); do
-  if drill -p "$port" @127.0.0.1 n1.bench.test A 2>/dev/null | grep -q 192.0.2.1; then break; fi
+  if drill -p "$port" @127.0.0.1 n1.bench.test A 2>/dev/null | grep -q 192.0.2.1; then ready=1; break; fi
   sleep 0.1
 done
+[[ $ready == 1 ]] || { echo "nsd did not come up:" >&2; cat "$tmp/nsd.log" >&2; exit 1; }
 
 for i in $(seq 0 999); do echo "n$i.bench.test A"; done > "$tmp/queries"
-echo "== dnsperf (1 thread, 1 socket... see docs/PERFORMANCE.md) =="
+echo "== dnsperf: 1 thread, 1 client socket, $conc outstanding =="
 taskset -c 1 dnsperf -s 127.0.0.1 -p "$port" -d "$tmp/queries" -l "$secs" -c 1 -T 1 -q "$conc" 2>&1 \
   | grep -E "Queries sent|Queries completed|Queries lost|Queries per second|Average Latency"
-echo "== dnsprop engine =="
+echo "== dnsprop engine: a fresh socket per probe, $conc in flight =="
 ${BENCH_WRAP:-} taskset -c 1 "$bin" --server "127.0.0.1:$port" --duration "${secs}s" --concurrency "$conc" --names 1000
