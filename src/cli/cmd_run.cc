@@ -142,12 +142,9 @@ class Daemon {
   // SIGHUP. Never throws into libuv: a bad config is reported and the old one kept.
   void reload() {
     try {
-      auto next = buildPlan(loadSelectedConfig(g_));
-      if (runner_ && runner_->running()) {
-        pending_ = std::move(next);  // swap between rounds: probes in flight use plan_
-      } else {
-        plan_ = std::move(next);
-      }
+      // Applied by the next startRound(), in one place: probes in flight keep using
+      // plan_, and the engine, runner and landing page are rebuilt together.
+      pending_ = buildPlan(loadSelectedConfig(g_));
       metrics_.setReloadResult(true, clock_.wall());
       log::info("config reloaded");
     } catch (const std::exception& e) {

@@ -434,6 +434,16 @@ Acceptance acceptReply(const ExpectedReply& expected, const Endpoint& from, Byte
     obs.negative_ttl.reset();
     obs.soa_serial.reset();
   }
+  // F11: an authoritative server (asked with RD=0) that answers data without AA does not
+  // serve the zone; it answers from a cache or by recursion. Its data must not count.
+  // Referrals (NODATA with authority NS, AA=0) are what parents send and stay as they are.
+  if (!query.rd() && !obs.aa &&
+      (obs.outcome == Outcome::Answer || obs.outcome == Outcome::NxDomain)) {
+    obs.outcome = Outcome::NotAuthoritative;
+    obs.chain.clear();
+    obs.negative_ttl.reset();
+    obs.soa_serial.reset();
+  }
   result.kind = Acceptance::Kind::Accepted;
   return result;
 }

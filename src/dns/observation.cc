@@ -14,6 +14,7 @@ std::string_view toString(Outcome o) {
     case Outcome::TruncatedFailed: return "truncated_failed";
     case Outcome::Malformed: return "malformed";
     case Outcome::NetworkError: return "network_error";
+    case Outcome::NotAuthoritative: return "not_authoritative";
   }
   return "?";
 }

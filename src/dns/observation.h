@@ -21,6 +21,7 @@ enum class Outcome {
   NoData,           // NOERROR without qtype records at the end of the chain (incl. referrals)
   ServFail,         // SERVFAIL
   Refused,          // REFUSED, or a recursive query answered with RA=0 (see acceptance.h)
+  NotAuthoritative, // RD=0 query (to an authoritative server) answered without AA (F11)
   OtherRcode,       // any other rcode (FORMERR, NOTIMP, BADVERS, ...)
   Timeout,          // transport: no acceptable reply before the deadline (all attempts)
   TruncatedFailed,  // transport: TC=1 over UDP and the TCP retry failed

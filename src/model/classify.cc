@@ -15,6 +15,15 @@ bool isStale(const dns::Observation& o) {
   return false;
 }
 
+// EDE codes (RFC 8914) that say the data is not the zone's own: DNSSEC Bogus (6),
+// DNSKEY Missing (9), Forged Answer (4), Blocked (15), Censored (16), Filtered (17).
+bool isDistrusted(const dns::Observation& o) {
+  for (auto code : o.ede_codes) {
+    if (code == 4 || code == 6 || code == 9 || code == 15 || code == 16 || code == 17) return true;
+  }
+  return false;
+}
+
 // The comparable value of a final-RRset record: the address, the NS host, the MX exchange.
 std::string valueOf(const dns::Record& r) {
   if (r.type == dns::qtype::MX) {
@@ -86,6 +95,7 @@ Classification classifyValues(const dns::Observation& o, RRType type,
     case dns::Outcome::TruncatedFailed:
     case dns::Outcome::Malformed:
     case dns::Outcome::NetworkError:
+    case dns::Outcome::NotAuthoritative:
       c.cls = AnswerClass::Error;
       return c;
   }
@@ -102,10 +112,8 @@ Classification classifyValues(const dns::Observation& o, RRType type,
     c.cls = AnswerClass::Error;
     return c;
   }
-  if (isStale(o)) {
-    c.cls = AnswerClass::Stale;
-    return c;
-  }
+  c.stale = isStale(o);
+  c.distrusted = isDistrusted(o);
   std::set<std::string> olds, news;
   for (const auto& v : old_values) olds.insert(norm(v));
   for (const auto& v : new_values) news.insert(norm(v));
@@ -123,7 +131,12 @@ Classification classifyValues(const dns::Observation& o, RRType type,
   else if (any_new_only) c.cls = AnswerClass::New;
   else if (any_old_only) c.cls = AnswerClass::Old;
   else c.cls = AnswerClass::Mixed;  // only values both sides share: cannot tell
-  (void)any_shared;
+  c.has_old_values = any_old_only || any_shared;
+  // A stale answer (F8) with OLD values is OLD: the resolver still sends people to the
+  // old server. Without OLD values it is Stale, never New: it says nothing current.
+  if (c.stale) c.cls = c.has_old_values ? AnswerClass::Old : AnswerClass::Stale;
+  // Forged, filtered or DNSSEC-broken data is never New; OLD values keep it Old.
+  if (c.distrusted && c.cls == AnswerClass::New) c.cls = AnswerClass::Other;
   return c;
 }
 

@@ -19,7 +19,7 @@ enum class AnswerClass {
   Mixed,     // values from both sides (or only values both sides share)
   Other,     // at least one value neither side expects
   Negative,  // NXDOMAIN or NODATA
-  Stale,     // served stale (RFC 8767; EDE 3 or 19): says nothing about the present
+  Stale,     // served stale (RFC 8767; EDE 3 or 19) without OLD values (with OLD values: Old)
   Error,     // no usable answer: timeout, SERVFAIL, REFUSED, malformed, network error...
 };
 std::string_view toString(AnswerClass c);  // "new", "old", ... (stable: metric label values)
@@ -27,6 +27,9 @@ std::string_view toString(AnswerClass c);  // "new", "old", ... (stable: metric 
 struct Classification {
   AnswerClass cls = AnswerClass::Error;
   std::vector<std::string> values;  // the values compared (addresses, host names)
+  bool stale = false;               // served stale (EDE 3/19): Old stays Old (F8)
+  bool has_old_values = false;      // some value is on the OLD side (Old, Mixed, stale Old)
+  bool distrusted = false;          // EDE says forged/filtered/DNSSEC-broken: never New
 };
 
 // The values an expectation gives for `type`: IPv4 addresses for A, IPv6 for AAAA,

@@ -56,6 +56,11 @@ class ProbeEngine::Exchange {
     return engine_.options_.timeout * (1 << shift);
   }
 
+  Duration remainingInAttempt() const {
+    const auto left = std::chrono::duration_cast<Duration>(attempt_deadline_ - engine_.clock_.monotonic());
+    return std::max(Duration(0), left);
+  }
+
   void armTimer(Duration d) {
     uv_timer_start(
         timer_.get(),
@@ -76,6 +81,8 @@ class ProbeEngine::Exchange {
     expected_.server = request_.server;
     expected_.transport = Transport::Udp;
     sent_at_ = engine_.clock_.monotonic();
+    attempt_deadline_ = sent_at_ + attemptTimeout();
+    attempt_failed_ = false;
     armTimer(attemptTimeout());
 
     auto* udp = uv::allocHandle<uv_udp_t>();
@@ -150,6 +157,16 @@ class ProbeEngine::Exchange {
     std::span<const std::uint8_t> bytes(reinterpret_cast<const std::uint8_t*>(buf->base),
                                         static_cast<std::size_t>(nread));
     Acceptance acc = dns::acceptReply(expected_, *from, bytes);
+    if (acc.kind == Acceptance::Kind::Dropped && acc.reason == dns::DropReason::TooLarge &&
+        wouldAcceptOverTcp(*from, bytes)) {
+      // Larger than we allowed (FAULTS 2): never used, but the server did answer us, so
+      // ask again over TCP instead of ending in a misleading error.
+      countDrop(acc.reason);
+      ++engine_.counters_.truncated;
+      mode_ = Mode::Tcp;
+      tcp_reason_ = TcpReason::Truncated;
+      return startTcpAttempt();
+    }
     switch (acc.kind) {
       case Acceptance::Kind::Dropped:
         countDrop(acc.reason);
@@ -167,8 +184,12 @@ class ProbeEngine::Exchange {
       acc.observation.latency = std::chrono::duration_cast<std::chrono::microseconds>(
           engine_.clock_.monotonic() - sent_at_);
       first_answer_ = std::move(acc.observation);
-      if (engine_.options_.conflict_window.count() <= 0) return complete(std::move(*first_answer_));
-      armTimer(engine_.options_.conflict_window);
+      const auto& opts = engine_.options_;
+      if (!opts.listen_until_deadline && opts.conflict_window.count() <= 0) {
+        return complete(std::move(*first_answer_));
+      }
+      armTimer(opts.listen_until_deadline ? std::max(opts.conflict_window, remainingInAttempt())
+                                          : opts.conflict_window);
       return;
     }
     if (dns::sameAnswer(*first_answer_, acc.observation)) return;  // a duplicate: harmless
@@ -180,6 +201,14 @@ class ProbeEngine::Exchange {
     mode_ = Mode::Tcp;
     tcp_reason_ = TcpReason::Conflict;
     startTcpAttempt();
+  }
+
+  // Whether an oversize UDP reply would pass every other check (size limit of TCP).
+  bool wouldAcceptOverTcp(const Endpoint& from, std::span<const std::uint8_t> bytes) const {
+    dns::ExpectedReply as_tcp = expected_;
+    as_tcp.transport = Transport::Tcp;
+    const auto kind = dns::acceptReply(as_tcp, from, bytes).kind;
+    return kind == Acceptance::Kind::Accepted || kind == Acceptance::Kind::Truncated;
   }
 
   // ---- TCP ----
@@ -194,6 +223,8 @@ class ProbeEngine::Exchange {
     expected_.transport = Transport::Tcp;
     tcp_in_.clear();
     sent_at_ = engine_.clock_.monotonic();
+    attempt_deadline_ = sent_at_ + attemptTimeout();
+    attempt_failed_ = false;
     armTimer(attemptTimeout());
     ++attempts_made_;
 
@@ -305,15 +336,19 @@ class ProbeEngine::Exchange {
       // The conflict window passed without a contradicting answer.
       return complete(std::move(*first_answer_));
     }
-    saw_timeout_ = true;
+    if (!attempt_failed_) saw_timeout_ = true;
     nextAttemptOrFail();
   }
 
+  // The attempt failed at once (send error, ICMP unreachable, connection refused or
+  // reset). Its timer still runs: the next attempt waits for it, so a dead server is not
+  // hit retries+1 times in a burst.
   void attemptFailed(int uv_error) {
     ++engine_.counters_.network_errors;
     last_error_ = uv_error;
     if (first_answer_) return;  // the UDP answer stands; the conflict window runs on
-    nextAttemptOrFail();
+    attempt_failed_ = true;
+    closeSockets();
   }
 
   void nextAttemptOrFail() {
@@ -396,6 +431,8 @@ class ProbeEngine::Exchange {
   std::optional<Observation> first_answer_;
   Observation result_;
   MonoTime sent_at_{};
+  MonoTime attempt_deadline_{};
+  bool attempt_failed_ = false;  // the current attempt already failed; waiting for its timer
   Mode mode_ = Mode::Udp;
   TcpReason tcp_reason_ = TcpReason::Configured;
   int attempt_ = 0;        // index of the current attempt (0 = first)

@@ -7,8 +7,12 @@
 //  - TC=1 over UDP retried over TCP (F5); after a first acceptable UDP answer the socket
 //    stays open for `conflict_window`, and a second, different acceptable answer means
 //    on-path injection: neither is believed and the query is asked again over TCP (F17);
-//  - bounded retries with exponential backoff; network failures become typed outcomes
-//    (F6), never an answer.
+//  - bounded retries with exponential backoff (a failure that comes at once, such as
+//    ICMP unreachable or a refused TCP connection, still waits out its attempt's timer
+//    before the next attempt); network failures become typed outcomes (F6), never an
+//    answer;
+//  - a UDP reply larger than our advertised 1232 bytes is never used, but when it is
+//    otherwise acceptable the probe goes to TCP as if it had TC=1.
 // All I/O and timers run on the given libuv loop; ldns is only used by src/dns.
 //
 // Threading: everything, including the callbacks, happens on the loop thread. Not
@@ -39,9 +43,13 @@ struct EngineOptions {
   Duration timeout = std::chrono::seconds(2);  // first attempt; doubles per retry (max 8x)
   int retries = 2;                              // attempts after the first
   bool tcp_only = false;                        // never use UDP
-  // How long a UDP socket keeps listening after the first acceptable answer, to catch
-  // a second, conflicting one (F17). 0 disables the check (benchmarks only).
+  // After the first acceptable UDP answer the socket keeps listening for a second,
+  // conflicting one (F17) until the attempt's deadline, and at least this long. An
+  // injector answers within milliseconds while a resolver's real answer may take
+  // hundreds, so listening only briefly would let the forged one win.
   Duration conflict_window = std::chrono::milliseconds(50);
+  // false: listen only for conflict_window (0 disables the check: benchmarks only).
+  bool listen_until_deadline = true;
 };
 
 struct ProbeRequest {

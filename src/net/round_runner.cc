@@ -42,6 +42,20 @@ bool RoundRunner::start(std::vector<ProbeTarget> targets, const RoundPlanOptions
   st->on_result = std::move(on_result);
   st->on_done = std::move(on_done);
   state_ = std::move(st);
+  if (state_->targets.empty()) {
+    // Nothing to send: finish on the next loop iteration (never synchronously inside
+    // start(), and never not at all, which would stall the caller's rounds).
+    uv_timer_start(
+        timer_.get(),
+        [](uv_timer_t* t) {
+          auto* self = static_cast<RoundRunner*>(t->data);
+          if (self == nullptr || !self->state_) return;
+          auto done = std::move(self->state_);
+          if (done->on_done) done->on_done();
+        },
+        0, 0);
+    return true;
+  }
   dispatchDue();
   return true;
 }
@@ -73,11 +87,17 @@ void RoundRunner::dispatchDue() {
                     auto s = weak.lock();
                     if (!s) return;  // the runner went away
                     --s->outstanding;
-                    if (s->on_result) s->on_result(i, o);
-                    if (s->next == s->order.size() && s->outstanding == 0 && self->state_ == s) {
-                      self->state_.reset();
-                      if (s->on_done) s->on_done();
+                    // Book-keeping first: a throwing on_result must not stall the round.
+                    const bool last = s->next == s->order.size() && s->outstanding == 0 &&
+                                      self->state_ == s;
+                    if (last) self->state_.reset();
+                    try {
+                      if (s->on_result) s->on_result(i, o);
+                    } catch (...) {
+                      if (last && s->on_done) s->on_done();
+                      throw;  // the engine catches, logs and counts it
                     }
+                    if (last && s->on_done) s->on_done();
                   });
     if (!state_) return;  // the round finished synchronously inside probe()
   }

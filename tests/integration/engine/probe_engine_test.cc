@@ -316,6 +316,60 @@ BOOST_AUTO_TEST_CASE(f17_two_different_answers_mean_injection_and_tcp_decides) {
   BOOST_TEST(h.engine.counters().conflicts == 1u);
 }
 
+BOOST_AUTO_TEST_CASE(f17_real_answer_arriving_much_later_still_exposes_the_injection) {
+  // The injector answers at once; the resolver's real answer takes 150 ms (a cache miss).
+  ScriptedResponder r([](const ReceivedQuery& q) -> Actions {
+    if (q.transport == test::Transport::Udp) {
+      return {Action::send(makeReply(q.bytes, 0, {kForged})),
+              Action::send(makeReply(q.bytes, 0, {kGood}), 150ms)};
+    }
+    return {Action::send(makeReply(q.bytes, 0, {kGood}))};
+  });
+  Harness h;  // 300 ms attempts: the real answer comes inside the first one
+  auto o = h.probe(r.endpoint());
+  BOOST_TEST((o.outcome == Outcome::Answer));
+  BOOST_TEST(firstAddress(o) == "192.0.2.1");
+  BOOST_TEST((o.transport == dns::Transport::Tcp));
+  BOOST_TEST(h.engine.counters().conflicts == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(oversize_udp_reply_is_never_used_and_tcp_is_asked) {
+  ScriptedResponder r([](const ReceivedQuery& q) -> Actions {
+    if (q.transport == test::Transport::Udp) {
+      // 60 A records: about 1,000 bytes over our 1232-byte limit, without TC.
+      std::vector<std::string> many;
+      for (int i = 1; i <= 150; ++i) many.push_back("www.test. 60 IN A 6.6.6." + std::to_string(i));
+      test::ReplyOptions big;
+      big.edns_udp_size = 4096;
+      return {Action::send(makeReply(q.bytes, 0, many, big))};
+    }
+    return {Action::send(makeReply(q.bytes, 0, {kGood}))};
+  });
+  Harness h;
+  auto o = h.probe(r.endpoint());
+  BOOST_TEST((o.outcome == Outcome::Answer));
+  BOOST_TEST(firstAddress(o) == "192.0.2.1");
+  BOOST_TEST((o.transport == dns::Transport::Tcp));
+  BOOST_TEST(h.dropped(dns::DropReason::TooLarge) == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(f6_immediate_failures_still_back_off) {
+  ScriptedResponder r([](const ReceivedQuery&) -> Actions { return {Action::resetTcp()}; });
+  EngineOptions opts = Harness::defaults();
+  opts.tcp_only = true;
+  opts.timeout = 100ms;
+  opts.retries = 2;
+  Harness h(opts);
+  const auto t0 = std::chrono::steady_clock::now();
+  auto o = h.probe(r.endpoint());
+  BOOST_TEST((o.outcome == Outcome::NetworkError));
+  // Each reset ends its attempt at once, but the next attempt waits for the attempt's
+  // timer: 100 + 200 ms before the third connection.
+  const auto elapsed = std::chrono::steady_clock::now() - t0;
+  BOOST_TEST((elapsed >= 300ms));
+  BOOST_TEST(r.queryCount(test::Transport::Tcp) == 3u);
+}
+
 BOOST_AUTO_TEST_CASE(f17_identical_duplicates_are_harmless) {
   ScriptedResponder r([](const ReceivedQuery& q) -> Actions {
     auto good = makeReply(q.bytes, 0, {kGood});

@@ -487,6 +487,21 @@ BOOST_AUTO_TEST_CASE(recursive_query_answered_without_ra_is_refused) {
   BOOST_TEST(b.observation.aa);
 }
 
+BOOST_AUTO_TEST_CASE(f11_authoritative_query_answered_without_aa_does_not_count) {
+  // A server that lost the zone but answers from a cache or by recursion (F11).
+  QueryOptions o;
+  o.recursion_desired = false;
+  Probe auth("www.example.jp", qtype::A, o);
+  const auto a = auth.accept(auth.reply().ra(true).aa(false)
+                                 .answer("www.example.jp. 300 IN A 192.0.2.1").wire());
+  REQUIRE_ACCEPTED(a);
+  BOOST_TEST((a.observation.outcome == Outcome::NotAuthoritative));
+  BOOST_TEST(a.observation.chain.empty());
+  const auto nx = auth.accept(auth.reply().aa(false).rcode(3).wire());
+  REQUIRE_ACCEPTED(nx);
+  BOOST_TEST((nx.observation.outcome == Outcome::NotAuthoritative));
+}
+
 BOOST_AUTO_TEST_CASE(f7_rcodes_map_to_outcomes) {
   Probe p;
   const std::pair<int, Outcome> cases[] = {{2, Outcome::ServFail}, {5, Outcome::Refused},

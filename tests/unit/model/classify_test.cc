@@ -49,7 +49,8 @@ BOOST_AUTO_TEST_CASE(cname_chain_classified_by_its_final_rrset) {
 
 BOOST_AUTO_TEST_CASE(errors_negative_and_stale_are_never_new) {
   for (auto outcome : {Outcome::Timeout, Outcome::ServFail, Outcome::Refused, Outcome::Malformed,
-                       Outcome::NetworkError, Outcome::TruncatedFailed, Outcome::OtherRcode}) {
+                       Outcome::NetworkError, Outcome::TruncatedFailed, Outcome::OtherRcode,
+                       Outcome::NotAuthoritative}) {
     auto o = answer({rec(1, "198.51.100.20")});  // even with NEW-looking data attached
     o.outcome = outcome;
     BOOST_TEST((classifyValues(o, RRType::A, kOld, kNew).cls == AnswerClass::Error));
@@ -65,6 +66,43 @@ BOOST_AUTO_TEST_CASE(errors_negative_and_stale_are_never_new) {
   // An "answer" with no record of the asked type is unusable.
   BOOST_TEST((classifyValues(answer({rec(dns::qtype::CNAME, "x.example.")}), RRType::A, kOld, kNew).cls ==
               AnswerClass::Error));
+}
+
+BOOST_AUTO_TEST_CASE(f8_stale_old_data_stays_old) {
+  // A resolver serving the OLD address stale still sends visitors to the old server.
+  auto stale_old = answer({rec(1, "192.0.2.10")});
+  stale_old.ede_codes = {3};
+  const auto c = classifyValues(stale_old, RRType::A, kOld, kNew);
+  BOOST_TEST((c.cls == AnswerClass::Old));
+  BOOST_TEST(c.stale);
+  BOOST_TEST(c.has_old_values);
+  auto stale_mixed = answer({rec(1, "192.0.2.10"), rec(1, "198.51.100.20")});
+  stale_mixed.ede_codes = {19};
+  BOOST_TEST((classifyValues(stale_mixed, RRType::A, kOld, kNew).cls == AnswerClass::Old));
+}
+
+BOOST_AUTO_TEST_CASE(forged_filtered_or_bogus_answers_are_never_new) {
+  for (std::uint16_t code : {4, 6, 9, 15, 16, 17}) {
+    auto o = answer({rec(1, "198.51.100.20")});
+    o.ede_codes = {code};
+    const auto c = classifyValues(o, RRType::A, kOld, kNew);
+    BOOST_TEST_INFO("EDE " << code);
+    BOOST_TEST((c.cls == AnswerClass::Other));
+    BOOST_TEST(c.distrusted);
+  }
+  auto old = answer({rec(1, "192.0.2.10")});
+  old.ede_codes = {15};
+  BOOST_TEST((classifyValues(old, RRType::A, kOld, kNew).cls == AnswerClass::Old));
+  // Other EDE codes (e.g. 18 Prohibited on another record, 0 Other) do not demote.
+  auto fine = answer({rec(1, "198.51.100.20")});
+  fine.ede_codes = {0};
+  BOOST_TEST((classifyValues(fine, RRType::A, kOld, kNew).cls == AnswerClass::New));
+}
+
+BOOST_AUTO_TEST_CASE(not_authoritative_is_an_error) {
+  auto o = answer({rec(1, "198.51.100.20")});
+  o.outcome = Outcome::NotAuthoritative;
+  BOOST_TEST((classifyValues(o, RRType::A, kOld, kNew).cls == AnswerClass::Error));
 }
 
 BOOST_AUTO_TEST_CASE(ns_and_mx_compare_host_names_case_insensitively) {

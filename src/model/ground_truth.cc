@@ -1,0 +1,205 @@
+#include "model/ground_truth.h"
+
+#include <algorithm>
+#include <set>
+
+#include "dns/types.h"
+
+namespace dnsprop {
+namespace {
+
+std::vector<std::string> sorted(std::set<std::string> s) { return {s.begin(), s.end()}; }
+
+std::set<std::string> asSet(const std::vector<std::string>& v) { return {v.begin(), v.end()}; }
+
+// NS host names an observation gives for `zone`: the answer's NS RRset, or the referral's
+// authority NS records owned by the zone.
+std::pair<std::set<std::string>, std::optional<std::uint32_t>> nsOf(const dns::Observation& o,
+                                                                    const std::string& zone) {
+  std::set<std::string> hosts;
+  std::optional<std::uint32_t> ttl;
+  auto take = [&](const dns::Record& r) {
+    if (r.type != dns::qtype::NS || r.owner != zone) return;
+    hosts.insert(r.text);
+    ttl = ttl ? std::max(*ttl, r.ttl) : r.ttl;
+  };
+  for (const auto& r : o.chain) take(r);
+  if (hosts.empty()) {
+    for (const auto& r : o.authority_ns) take(r);
+  }
+  return {hosts, ttl};
+}
+
+bool usable(const dns::Observation& o) {
+  return o.outcome == dns::Outcome::Answer || o.outcome == dns::Outcome::NoData;
+}
+
+}  // namespace
+
+std::string_view toString(TruthRole r) {
+  switch (r) {
+    case TruthRole::Parent: return "parent";
+    case TruthRole::Old: return "old";
+    case TruthRole::New: return "new";
+  }
+  return "?";
+}
+
+std::string_view toString(Delegation d) {
+  switch (d) {
+    case Delegation::Unknown: return "unknown";
+    case Delegation::Old: return "old";
+    case Delegation::New: return "new";
+    case Delegation::Both: return "both";
+    case Delegation::Other: return "other";
+  }
+  return "unknown";
+}
+
+std::vector<TruthQuery> truthQueries(const Migration& m) {
+  std::vector<TruthQuery> out;
+  for (const auto& s : m.parent_servers) out.push_back({TruthRole::Parent, s, m.domain, RRType::NS});
+  for (auto [role, side] : {std::pair{TruthRole::Old, &m.old_side}, std::pair{TruthRole::New, &m.new_side}}) {
+    for (const auto& s : side->servers) {
+      out.push_back({role, s, m.domain, RRType::NS});
+      for (const auto& w : m.watch) {
+        for (auto t : w.types) {
+          if (t == RRType::NS && w.name == m.domain) continue;  // asked above
+          out.push_back({role, s, w.name, t});
+        }
+      }
+    }
+  }
+  return out;
+}
+
+GroundTruth evaluateTruth(const Migration& m, const std::vector<TruthQuery>& queries,
+                          const std::vector<dns::Observation>& observations) {
+  GroundTruth g;
+  const auto old_ns = asSet(m.old_side.ns);
+  const auto new_ns = asSet(m.new_side.ns);
+  std::set<std::string> parent_union;
+  std::vector<std::set<std::string>> per_parent;
+  std::map<Endpoint, ServerTruth> servers[2];  // old, new
+  std::map<std::pair<std::string, RRType>, std::vector<AnswerClass>> data[2];
+
+  for (std::size_t i = 0; i < queries.size() && i < observations.size(); ++i) {
+    const TruthQuery& q = queries[i];
+    const dns::Observation& o = observations[i];
+    switch (q.role) {
+      case TruthRole::Parent: {
+        if (!usable(o)) {
+          g.findings.push_back("parent " + q.server.toString() + " did not answer usably (" +
+                               std::string(dns::toString(o.outcome)) + ")");
+          continue;
+        }
+        auto [hosts, ttl] = nsOf(o, m.domain);
+        if (hosts.empty()) {
+          g.findings.push_back("parent " + q.server.toString() + " gave no delegation for " + m.domain);
+          continue;
+        }
+        per_parent.push_back(hosts);
+        parent_union.insert(hosts.begin(), hosts.end());
+        if (ttl) g.parent_ns_ttl = g.parent_ns_ttl ? std::max(*g.parent_ns_ttl, *ttl) : *ttl;
+        break;
+      }
+      case TruthRole::Old:
+      case TruthRole::New: {
+        const int side = q.role == TruthRole::Old ? 0 : 1;
+        const Expectation& exp = side == 0 ? m.old_side : m.new_side;
+        (void)exp;
+        if (q.name == m.domain && q.type == RRType::NS) {
+          ServerTruth st;
+          st.server = q.server;
+          st.outcome = o.outcome;
+          st.aa = o.aa;
+          auto [hosts, ttl] = nsOf(o, m.domain);
+          st.ns = sorted(hosts);
+          st.ns_ttl = ttl;
+          st.serves_zone = o.outcome == dns::Outcome::Answer && o.aa && !hosts.empty();
+          // F11: a server that refuses, fails or answers without authority is lame for
+          // the zone. A timeout is not proof of lameness (it is reported, and blocks
+          // plan_ok), but a server that does not answer serves nobody either.
+          st.lame = o.outcome == dns::Outcome::Refused || o.outcome == dns::Outcome::ServFail ||
+                    o.outcome == dns::Outcome::OtherRcode || o.outcome == dns::Outcome::NxDomain ||
+                    (usable(o) && !o.aa);
+          servers[side][q.server] = st;
+          continue;
+        }
+        const auto c = classify(o, q.type, m.old_side, m.new_side);
+        data[side][{q.name, q.type}].push_back(o.aa ? c.cls : AnswerClass::Error);
+        if (side == 0 && o.aa && (c.cls == AnswerClass::Old || c.cls == AnswerClass::Mixed)) {
+          for (const auto& r : o.chain) g.old_data_max_ttl = std::max(g.old_data_max_ttl, r.ttl);
+        }
+        break;
+      }
+    }
+  }
+
+  // Delegation.
+  if (!per_parent.empty()) {
+    g.parent_ns = sorted(parent_union);
+    for (const auto& s : per_parent) {
+      if (s != per_parent.front()) g.parents_agree = false;
+    }
+    const bool any_old = std::any_of(parent_union.begin(), parent_union.end(),
+                                     [&](const std::string& h) { return old_ns.count(h) > 0 && new_ns.count(h) == 0; });
+    const bool any_new = std::any_of(parent_union.begin(), parent_union.end(),
+                                     [&](const std::string& h) { return new_ns.count(h) > 0 && old_ns.count(h) == 0; });
+    const bool any_other = std::any_of(parent_union.begin(), parent_union.end(),
+                                       [&](const std::string& h) { return old_ns.count(h) == 0 && new_ns.count(h) == 0; });
+    if (!g.parents_agree || any_other) g.delegation = Delegation::Other;
+    else if (any_old && any_new) g.delegation = Delegation::Both;
+    else if (any_new) g.delegation = Delegation::New;
+    else if (any_old) g.delegation = Delegation::Old;
+    else g.delegation = Delegation::Other;  // only hosts both sides share: cannot tell
+    if (g.delegation == Delegation::Both) g.findings.push_back("parent still delegates to the old name servers too (F10)");
+    if (!g.parents_agree) g.findings.push_back("parent servers disagree about the delegation");
+  } else if (!m.parent_servers.empty()) {
+    g.findings.push_back("no parent server answered");
+  }
+
+  // Authoritative servers.
+  for (int side = 0; side < 2; ++side) {
+    auto& out = side == 0 ? g.old_servers : g.new_servers;
+    for (auto& [ep, st] : servers[side]) out.push_back(st);
+  }
+  for (const auto& st : g.old_servers) {
+    if (st.serves_zone) {
+      g.old_serving_zone = true;
+      if (st.ns_ttl) g.old_child_ns_ttl = g.old_child_ns_ttl ? std::max(*g.old_child_ns_ttl, *st.ns_ttl) : *st.ns_ttl;
+    }
+  }
+  if (g.old_serving_zone) {
+    g.findings.push_back("the old server still serves the zone: child-centric resolvers can keep its NS set (F9)");
+  }
+  for (const auto& st : g.new_servers) {
+    if (st.lame) {
+      g.new_lame = true;
+      g.findings.push_back("new server " + st.server.toString() + " is lame for " + m.domain + " (F11)");
+    }
+  }
+
+  // The plan: old servers serve OLD (or nothing any more), new servers serve NEW.
+  g.plan_ok = !g.new_servers.empty() || m.new_side.servers.empty();
+  for (int side = 0; side < 2; ++side) {
+    auto& summary = side == 0 ? g.old_data : g.new_data;
+    for (const auto& [key, classes] : data[side]) {
+      // The worst class across this side's servers stands for the side.
+      AnswerClass worst = classes.front();
+      for (auto c : classes) {
+        if (c != (side == 0 ? AnswerClass::Old : AnswerClass::New)) worst = c;
+      }
+      summary[key] = worst;
+      if (side == 1 && worst != AnswerClass::New) {
+        g.plan_ok = false;
+        g.findings.push_back("new servers do not serve NEW for " + key.first + " " +
+                             std::string(toString(key.second)) + " (" + std::string(toString(worst)) + ")");
+      }
+    }
+  }
+  if (g.new_lame) g.plan_ok = false;
+  return g;
+}
+
+}  // namespace dnsprop

@@ -1,0 +1,77 @@
+// Ground truth for a migration, asked directly of the servers that know (RD=0): the
+// parent zone's servers (what is delegated, with which TTL), the OLD and the NEW
+// authoritative servers (do they serve the zone, with AA, which NS set, which data).
+// Pure: truthQueries() says what to ask, evaluateTruth() judges the observations; the
+// daemon does the asking through the probe engine. Thread-safe (no shared state).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/endpoint.h"
+#include "config/config.h"
+#include "dns/observation.h"
+#include "model/classify.h"
+
+namespace dnsprop {
+
+enum class TruthRole { Parent, Old, New };
+std::string_view toString(TruthRole r);  // "parent" | "old" | "new"
+
+struct TruthQuery {
+  TruthRole role = TruthRole::Parent;
+  Endpoint server;
+  std::string name;   // absolute, lower-case
+  RRType type = RRType::NS;
+};
+
+// What to ask this round: the parent servers for the domain's NS (a referral), the old
+// and new servers for the apex NS and for every watched (name, type).
+std::vector<TruthQuery> truthQueries(const Migration& m);
+
+enum class Delegation {
+  Unknown,  // no parent server answered usably (or none configured)
+  Old,      // the parent delegates to the OLD name servers only
+  New,      // to the NEW name servers only
+  Both,     // to both (F10: "old still delegated")
+  Other,    // to something else, or parent servers disagree
+};
+std::string_view toString(Delegation d);
+
+struct ServerTruth {
+  Endpoint server;
+  dns::Outcome outcome = dns::Outcome::Timeout;  // of the apex NS query
+  bool aa = false;
+  bool serves_zone = false;           // answered the apex NS with AA=1 and data
+  bool lame = false;                  // F11: REFUSED/SERVFAIL/NOTAUTH, or AA=0, for the zone
+  std::vector<std::string> ns;        // the NS set it serves at the apex
+  std::optional<std::uint32_t> ns_ttl;
+};
+
+struct GroundTruth {
+  Delegation delegation = Delegation::Unknown;
+  std::vector<std::string> parent_ns;            // union of what parent servers delegate to
+  std::optional<std::uint32_t> parent_ns_ttl;    // largest delegation NS TTL seen
+  bool parents_agree = true;
+  std::vector<ServerTruth> old_servers, new_servers;
+  bool old_serving_zone = false;                 // any OLD server still AA for the zone (F9)
+  std::optional<std::uint32_t> old_child_ns_ttl; // largest NS TTL the OLD servers serve
+  bool new_lame = false;                         // any NEW server lame (F11)
+  // Per watched (name, type): what the old and the new servers serve, classified against
+  // the plan. `plan_ok` is true when every old server serves OLD (or is gone) and every
+  // new server serves NEW for every watched target.
+  std::map<std::pair<std::string, RRType>, AnswerClass> old_data, new_data;
+  bool plan_ok = false;
+  std::uint32_t old_data_max_ttl = 0;            // longest TTL on OLD data the old servers serve
+  std::vector<std::string> findings;             // human-readable, one per problem
+};
+
+// `observations[i]` answers `queries[i]` (same order as truthQueries() returned).
+GroundTruth evaluateTruth(const Migration& m, const std::vector<TruthQuery>& queries,
+                          const std::vector<dns::Observation>& observations);
+
+}  // namespace dnsprop
