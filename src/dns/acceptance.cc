@@ -222,7 +222,7 @@ namespace {
 
 // QDCOUNT 0, rcode FORMERR, SERVFAIL, NOTIMP or REFUSED, no answer or authority records,
 // at most an OPT in the additional section, structurally sound: the error outcome.
-std::optional<Acceptance> acceptBareError(Bytes msg) {
+std::optional<Acceptance> acceptBareError(Bytes msg, const ExpectedReply& expected) {
   const int rcode = msg[3] & 0x0F;
   if (rcode != LDNS_RCODE_FORMERR && rcode != LDNS_RCODE_SERVFAIL &&
       rcode != LDNS_RCODE_NOTIMPL && rcode != LDNS_RCODE_REFUSED) {
@@ -238,6 +238,8 @@ std::optional<Acceptance> acceptBareError(Bytes msg) {
   if (wire::readU16(msg, 10) == 1 && !layout.opt) return std::nullopt;
   Acceptance result;
   Observation& obs = result.observation;
+  obs.transport = expected.transport;
+  obs.final_name = expected.query->qname();  // no chain: it ends where it starts
   fillHeader(msg, obs);
   if (obs.tc) return std::nullopt;
   if (layout.opt) {
@@ -270,7 +272,7 @@ Acceptance acceptReply(const ExpectedReply& expected, const Endpoint& from, Byte
     // only the error, and it passed the source and ID checks; anyone able to forge it
     // could as well forge one with our question. So accept it as its error outcome,
     // instead of waiting for a timeout that would hide the real cause.
-    if (auto bare = acceptBareError(msg); bare) return *bare;
+    if (auto bare = acceptBareError(msg, expected); bare) return *bare;
     return dropped(DropReason::QdCount);
   }
   if (wire::readU16(msg, 4) != 1) return dropped(DropReason::QdCount);

@@ -157,6 +157,8 @@ BOOST_AUTO_TEST_CASE(questionless_refused_and_servfail_are_their_error_outcome) 
   REQUIRE_ACCEPTED(refused);
   BOOST_TEST((refused.observation.outcome == Outcome::Refused));
   BOOST_TEST(refused.observation.chain.empty());
+  // Regression (found by the fuzzer): the chain of a questionless reply ends at our name.
+  BOOST_TEST(refused.observation.final_name == "www.example.jp.");
   auto servfail = p.accept(bare(2, true));
   REQUIRE_ACCEPTED(servfail);
   BOOST_TEST((servfail.observation.outcome == Outcome::ServFail));
