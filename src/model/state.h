@@ -39,7 +39,7 @@ struct ModelSettings {
 Sample makeSample(const dns::Observation& o, const Classification& c, WallTime at);
 
 // True when the sample shows the resolver still holding OLD data: class Old or Mixed, or
-// Stale with a value on the OLD side. New, Other, Negative and Error never are.
+// Stale or Other with a value on the OLD side. New, Negative and Error never are.
 bool isOldEvidence(const Sample& s);
 
 // Facts from ground truth that widen predictions (all optional).

@@ -20,6 +20,7 @@ cat > "$tmp/dnsprop.toml" <<TOML
 interval = "1s"
 timeout = "200ms"
 retries = 0
+state_dir = "$tmp/state"
 [web]
 listen = ["127.0.0.1:$port"]
 [resolvers]
@@ -42,6 +43,7 @@ addresses = ["198.51.100.20"]
 TOML
 kill -HUP "$pid"
 poll 10 bash -c "curl -s '$base/' | grep -q 'added.example.test.'" || fail "reloaded migration not on the landing page"
-poll 10 bash -c "grep 'probe round done' '$tmp/log' | tail -1 | grep -q 'error='" || fail "no probes for the reloaded migration"
+poll 10 bash -c "grep 'probe round done' '$tmp/log' | tail -1 | grep -q 'domain=added.example.test.'" || fail "no probes for the reloaded migration"
+[[ -f "$tmp/state/dnsprop.db" ]] || fail "no state database in monitor.state_dir"
 kill -TERM "$pid"; wait "$pid"; pid=""
 echo "run_reload: ok"

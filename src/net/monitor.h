@@ -1,0 +1,116 @@
+// The daemon's core: one probe round per interval on a libuv loop, from the resolvers and
+// migrations of a config, through the probe engine, classification and the propagation
+// model, into the durable store, the metrics and a published snapshot.
+//
+// Each round sends, spread over half the interval with per-resolver token buckets:
+//  - every watched (name, type) to every selected resolver (RD=1), and
+//  - the ground-truth queries (RD=0) to the parent, old and new servers of each migration.
+// When the round is complete it evaluates ground truth, records when the parent was first
+// seen delegating only to NEW (persisted), commits the round to the store in one
+// transaction, updates the metrics and publishes a new snapshot.
+//
+// Threads: everything runs on the loop thread, except snapshot(), which any thread may
+// call (the HTTP server does). Exceptions: the constructor throws on start-up problems
+// (store cannot be opened, catalogs unreadable); applyConfig() throws ConfigError /
+// CatalogError and then changes nothing; nothing throws out of loop callbacks.
+#pragma once
+
+#include <uv.h>
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <prometheus/registry.h>
+
+#include "common/clock.h"
+#include "config/config.h"
+#include "model/ground_truth.h"
+#include "model/state.h"
+#include "model/target_state.h"
+#include "net/probe_engine.h"
+#include "net/round_runner.h"
+#include "net/uv_handle.h"
+#include "store/confirmation_throttle.h"
+#include "store/state_store.h"
+
+namespace dnsprop {
+
+struct MigrationSnapshot {
+  std::string domain;
+  GroundTruth truth;
+  std::optional<WallTime> parent_switch_seen;
+  EarliestSafe earliest_safe;
+  std::map<std::pair<std::string, RRType>, std::map<AnswerClass, int>> counts;  // per (name, type)
+};
+
+// What the HTTP side and `check` may read: an immutable copy made at the end of a round.
+struct MonitorSnapshot {
+  WallTime taken{};
+  std::uint64_t rounds = 0;
+  std::vector<MigrationSnapshot> migrations;
+  std::map<TargetKey, TargetState> targets;
+  std::vector<ResolverInfo> resolvers;
+};
+
+class Monitor {
+ public:
+  // Opens the store in config.monitor.state_dir (dnsprop.db), restores the model from it,
+  // registers metrics in `registry`. Throws StoreError / CatalogError / std::exception.
+  Monitor(uv_loop_t* loop, const Clock& clock, Config config,
+          std::shared_ptr<prometheus::Registry> registry);
+  ~Monitor();
+  Monitor(const Monitor&) = delete;
+  Monitor& operator=(const Monitor&) = delete;
+
+  // Starts the rounds (the first one at once).
+  void start();
+  // Stops sending; probes in flight are abandoned; the loop can then drain.
+  void stop();
+  // Validates and prepares `config`; it takes effect at the start of the next round.
+  // Throws (start-up/reload only) and then leaves the running config untouched.
+  void applyConfig(Config config);
+
+  std::shared_ptr<const MonitorSnapshot> snapshot() const;
+  std::uint64_t roundsCompleted() const { return rounds_; }
+  const Config& config() const;
+
+ private:
+  struct Plan;
+  struct Metrics;
+  std::unique_ptr<Plan> buildPlan(Config config) const;
+  void startRound();
+  void onResult(std::size_t index, const dns::Observation& o);
+  void roundDone();
+  // Wall time that never runs backwards: start-up wall time plus monotonic time since
+  // (FAULTS F18). Displayed times may drift from the wall clock by any step it takes.
+  WallTime stableNow() const;
+  TruthContext truthContext(const MigrationSnapshot& m) const;
+
+  uv_loop_t* loop_;
+  const Clock& clock_;
+  WallTime wall_anchor_;
+  MonoTime mono_anchor_;
+  std::unique_ptr<Plan> plan_;
+  std::unique_ptr<Plan> pending_;
+  std::unique_ptr<StateStore> store_;
+  ConfirmationThrottle throttle_;
+  PropagationModel model_;
+  std::unique_ptr<ProbeEngine> engine_;
+  std::unique_ptr<RoundRunner> runner_;
+  uv::UvPtr<uv_timer_t> round_timer_;
+  std::unique_ptr<Metrics> metrics_;
+  std::map<std::string, WallTime> parent_switch_seen_;   // per domain, persisted as facts
+  std::vector<dns::Observation> truth_results_;           // this round's, by truth index
+  std::map<TargetKey, bool> touched_;                     // targets to save at round end
+  MonoTime round_started_{};
+  std::uint64_t rounds_ = 0;
+  bool stopping_ = false;
+  mutable std::mutex snapshot_mutex_;
+  std::shared_ptr<const MonitorSnapshot> snapshot_;
+};
+
+}  // namespace dnsprop
