@@ -30,6 +30,7 @@ std::int64_t unixMillis(WallTime t) {
 }
 
 std::string factKey(const std::string& domain) { return "parent_switch_seen/" + domain; }
+std::string truthMaxKey(const std::string& domain) { return "truth_max_ttl/" + domain; }
 
 }  // namespace
 
@@ -138,8 +139,18 @@ Monitor::Monitor(uv_loop_t* loop, const Clock& clock, Config config,
         parent_switch_seen_[m.domain] = WallTime(std::chrono::milliseconds(j["ms"].get<std::int64_t>()));
       }
     }
+    if (auto f = store_->fact(truthMaxKey(m.domain))) {
+      const auto j = nlohmann::json::parse(*f, nullptr, false);
+      if (j.is_object()) {
+        auto& tm = truth_max_[m.domain];
+        tm.parent_ns_ttl = j.value("parent_ns_ttl", 0u);
+        tm.old_child_ns_ttl = j.value("old_child_ns_ttl", 0u);
+        tm.old_data_ttl = j.value("old_data_ttl", 0u);
+      }
+    }
   }
-  metrics_ = std::make_unique<Metrics>(*registry);
+  registry_ = std::move(registry);
+  metrics_ = std::make_unique<Metrics>(*registry_);
   EngineOptions eo;
   eo.timeout = plan_->config.monitor.timeout;
   eo.retries = plan_->config.monitor.retries;
@@ -286,6 +297,14 @@ TruthContext Monitor::truthContext(const MigrationSnapshot& m) const {
   ctx.old_child_ns_ttl = m.truth.old_child_ns_ttl;
   ctx.old_server_serves_zone = m.truth.old_serving_zone;
   ctx.old_data_max_ttl = m.truth.old_data_max_ttl;
+  if (auto it = truth_max_.find(m.domain); it != truth_max_.end()) {
+    const TruthMax& tm = it->second;
+    if (tm.parent_ns_ttl > 0) ctx.parent_ns_ttl = std::max(ctx.parent_ns_ttl.value_or(0), tm.parent_ns_ttl);
+    if (tm.old_child_ns_ttl > 0) {
+      ctx.old_child_ns_ttl = std::max(ctx.old_child_ns_ttl.value_or(0), tm.old_child_ns_ttl);
+    }
+    ctx.old_data_max_ttl = std::max(ctx.old_data_max_ttl, tm.old_data_ttl);
+  }
   return ctx;
 }
 
@@ -333,6 +352,20 @@ void Monitor::roundDone() {
     }
     if (auto it = parent_switch_seen_.find(m.domain); it != parent_switch_seen_.end()) {
       ms.parent_switch_seen = it->second;
+    }
+    {
+      auto& tm = truth_max_[m.domain];
+      const TruthMax before = tm;
+      tm.parent_ns_ttl = std::max(tm.parent_ns_ttl, ms.truth.parent_ns_ttl.value_or(0));
+      tm.old_child_ns_ttl = std::max(tm.old_child_ns_ttl, ms.truth.old_child_ns_ttl.value_or(0));
+      tm.old_data_ttl = std::max(tm.old_data_ttl, ms.truth.old_data_max_ttl);
+      if (tm.parent_ns_ttl != before.parent_ns_ttl || tm.old_child_ns_ttl != before.old_child_ns_ttl ||
+          tm.old_data_ttl != before.old_data_ttl) {
+        store_->putFact(truthMaxKey(m.domain), nlohmann::json{{"parent_ns_ttl", tm.parent_ns_ttl},
+                                                              {"old_child_ns_ttl", tm.old_child_ns_ttl},
+                                                              {"old_data_ttl", tm.old_data_ttl}}
+                                                   .dump());
+      }
     }
     ms.earliest_safe = model_.earliestSafe(m.domain, truthContext(ms));
 

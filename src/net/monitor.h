@@ -102,8 +102,17 @@ class Monitor {
   std::unique_ptr<ProbeEngine> engine_;
   std::unique_ptr<RoundRunner> runner_;
   uv::UvPtr<uv_timer_t> round_timer_;
+  std::shared_ptr<prometheus::Registry> registry_;  // owns the families metrics_ points into
   std::unique_ptr<Metrics> metrics_;
   std::map<std::string, WallTime> parent_switch_seen_;   // per domain, persisted as facts
+  // Largest TTLs ground truth ever showed per domain (persisted): a resolver may hold what
+  // the old server served before it retired, so the floor must not shrink when it goes.
+  struct TruthMax {
+    std::uint32_t parent_ns_ttl = 0;
+    std::uint32_t old_child_ns_ttl = 0;
+    std::uint32_t old_data_ttl = 0;
+  };
+  std::map<std::string, TruthMax> truth_max_;
   std::vector<dns::Observation> truth_results_;           // this round's, by truth index
   std::map<TargetKey, bool> touched_;                     // targets to save at round end
   MonoTime round_started_{};
