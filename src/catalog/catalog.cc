@@ -15,14 +15,6 @@
 
 namespace dnsprop {
 
-CatalogError::CatalogError(std::string file, int line, int column, std::string message)
-    : std::runtime_error(file + ":" + std::to_string(line) + ":" + std::to_string(column) + ": " +
-                         message),
-      file_(std::move(file)),
-      line_(line),
-      column_(column),
-      message_(std::move(message)) {}
-
 std::string_view toString(ResolverAccess a) {
   switch (a) {
     case ResolverAccess::Open: return "open";

@@ -15,23 +15,13 @@
 #include <vector>
 
 #include "catalog/resolver.h"
+#include "common/positioned_error.h"
 
 namespace dnsprop {
 
-class CatalogError : public std::runtime_error {
+class CatalogError : public PositionedError {
  public:
-  // line/column are 1-based; 0 when the error concerns the whole file (e.g. unreadable).
-  CatalogError(std::string file, int line, int column, std::string message);
-  const std::string& file() const { return file_; }
-  int line() const { return line_; }
-  int column() const { return column_; }
-  const std::string& message() const { return message_; }
-
- private:
-  std::string file_;
-  int line_;
-  int column_;
-  std::string message_;
+  using PositionedError::PositionedError;
 };
 
 // One catalog file. Value type.

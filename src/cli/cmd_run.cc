@@ -77,8 +77,9 @@ class Daemon {
   void reload() {
     try {
       Config next = loadSelectedConfig(g_);
-      landing_config_ = std::make_unique<Config>(next);
-      monitor_->applyConfig(std::move(next));
+      auto landing = std::make_unique<Config>(next);
+      monitor_->applyConfig(std::move(next));  // may throw: then nothing changes
+      landing_config_ = std::move(landing);
       metrics_.setReloadResult(true, clock_.wall());
       publishLanding();
       log::info("config reloaded; it applies from the next round");

@@ -26,6 +26,9 @@ struct MonitorSettings {
   bool tcp_only = false;
   std::string vantage = "default";               // label for this instance's series
   std::filesystem::path state_dir = "/var/lib/dnsprop";
+  // Where parent-server discovery starts (migrations without parent_servers); empty =
+  // the IANA root servers. Loopback test worlds set their fake root here.
+  std::vector<Endpoint> root_hints;
 };
 
 struct WebSettings {

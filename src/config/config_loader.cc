@@ -25,15 +25,6 @@
 #include <utility>
 
 namespace dnsprop {
-
-ConfigError::ConfigError(std::string file, int line, int column, std::string message)
-    : std::runtime_error(file + ":" + std::to_string(line) + ":" + std::to_string(column) + ": " +
-                         message),
-      file_(std::move(file)),
-      line_(line),
-      column_(column),
-      message_(std::move(message)) {}
-
 namespace {
 
 namespace fs = std::filesystem;
@@ -338,8 +329,9 @@ class Loader {
     const std::string p = "monitor";
     checkKeys(t, "in [monitor]",
               {"interval", "timeout", "retries", "rate_limit_qps", "rate_limit_burst", "tcp_only",
-               "vantage", "state_dir"});
+               "vantage", "state_dir", "root_hints"});
     MonitorSettings m;
+    m.root_hints = endpointList(t, "root_hints", p);
     if (auto d = duration(t, "interval", p)) {
       if (*d < std::chrono::seconds(1)) {
         fail(*t.get("interval"), "monitor.interval: must be at least 1s");

@@ -9,24 +9,14 @@
 #include <string>
 #include <string_view>
 
+#include "common/positioned_error.h"
 #include "config/config.h"
 
 namespace dnsprop {
 
-class ConfigError : public std::runtime_error {
+class ConfigError : public PositionedError {
  public:
-  // line/column are 1-based; 0 when the error concerns the whole file (e.g. unreadable).
-  ConfigError(std::string file, int line, int column, std::string message);
-  const std::string& file() const { return file_; }
-  int line() const { return line_; }
-  int column() const { return column_; }
-  const std::string& message() const { return message_; }
-
- private:
-  std::string file_;
-  int line_;
-  int column_;
-  std::string message_;
+  using PositionedError::PositionedError;
 };
 
 // Reads and validates a config file. Relative paths inside it (resolvers.catalogs,

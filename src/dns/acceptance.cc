@@ -193,6 +193,43 @@ void fillHeader(Bytes msg, Observation& obs) {
   obs.rcode = msg[3] & 0x0F;
 }
 
+// Glue for the referral `ns` (see Observation::glue): class IN A/AAAA records of the
+// additional section owned by an NS target that lies at or below that NS record's owner.
+// Only those are handed to ldns, each bounded to its own bytes like answer records; one
+// ldns rejects is skipped rather than failing the reply, because the additional section
+// never decided whether a reply counts (the walk has already checked its structure).
+std::vector<Record> readGlue(Bytes msg, const wire::Layout& layout,
+                             const std::vector<const Parsed*>& ns) {
+  std::vector<Record> glue;
+  if (ns.empty()) return glue;
+  std::vector<std::uint8_t> owner;
+  for (const wire::RecordSpan& span : layout.records) {
+    if (span.section != wire::Section::Additional || span.klass != kClassIn ||
+        (span.type != qtype::A && span.type != qtype::AAAA)) {
+      continue;
+    }
+    owner.clear();
+    std::size_t pos = span.start;
+    if (wire::readName(msg, pos, &owner) != wire::Status::Ok) continue;  // walked already
+    const bool wanted = std::any_of(ns.begin(), ns.end(), [&](const Parsed* p) {
+      const auto target = p->targetName();
+      return target && wire::sameName(owner, *target) && wire::isAtOrBelow(owner, p->owner());
+    });
+    if (!wanted) continue;
+    ldns_rr* raw = nullptr;
+    std::size_t p = span.start;
+    const ldns_status st = ldns_wire2rr(&raw, msg.data(), span.end, &p, LDNS_SECTION_ADDITIONAL);
+    RrPtr rr(raw);
+    if (st != LDNS_STATUS_OK || !rr || p != span.end) continue;
+    Record r = toRecord(Parsed{span.section, std::move(rr)});
+    const bool dup = std::any_of(glue.begin(), glue.end(), [&](const Record& o) {
+      return o.type == r.type && o.owner == r.owner && o.rdata == r.rdata;
+    });
+    if (!dup) glue.push_back(std::move(r));
+  }
+  return glue;
+}
+
 }  // namespace
 
 std::string_view toString(DropReason r) {
@@ -315,7 +352,9 @@ Acceptance acceptReply(const ExpectedReply& expected, const Endpoint& from, Byte
   std::vector<Parsed> records;
   records.reserve(layout.records.size());
   for (const wire::RecordSpan& span : layout.records) {
-    if (span.section == wire::Section::Additional) continue;  // glue etc.: off the chain
+    // Additional records are off the chain; the few that may count as glue are decoded
+    // below, once the referral's NS set is known.
+    if (span.section == wire::Section::Additional) continue;
     ldns_rr* raw = nullptr;
     std::size_t p = span.start;
     const ldns_status st =
@@ -397,6 +436,7 @@ Acceptance acceptReply(const ExpectedReply& expected, const Endpoint& from, Byte
   }
 
   // Authority: delegation NS and the negative-caching SOA, for the end of the chain only.
+  std::vector<const Parsed*> referral_ns;  // the records behind obs.authority_ns
   for (const Parsed& p : records) {
     if (p.section != wire::Section::Authority || !p.isIn() ||
         !wire::isAtOrBelow(current, p.owner())) {
@@ -404,6 +444,7 @@ Acceptance acceptReply(const ExpectedReply& expected, const Endpoint& from, Byte
     }
     if (p.type() == qtype::NS) {
       obs.authority_ns.push_back(toRecord(p));
+      referral_ns.push_back(&p);
     } else if (p.type() == qtype::SOA && !obs.soa_serial &&
                (obs.outcome == Outcome::NxDomain || obs.outcome == Outcome::NoData)) {
       // SOA RDATA: mname, rname, serial, refresh, retry, expire, minimum (RFC 1035 3.3.13).
@@ -416,6 +457,7 @@ Acceptance acceptReply(const ExpectedReply& expected, const Endpoint& from, Byte
       }
     }
   }
+  obs.glue = readGlue(msg, layout, referral_ns);
   if (qt == qtype::SOA && have_final) {
     for (const Parsed& p : records) {
       if (p.section == wire::Section::Answer && p.type() == qtype::SOA && p.isIn() &&
@@ -433,6 +475,7 @@ Acceptance acceptReply(const ExpectedReply& expected, const Endpoint& from, Byte
     obs.outcome = Outcome::Refused;
     obs.chain.clear();
     obs.authority_ns.clear();
+    obs.glue.clear();
     obs.negative_ttl.reset();
     obs.soa_serial.reset();
   }

@@ -56,6 +56,13 @@ struct Observation {
   // NS records of the authority section whose owner is the end of the chain or an
   // ancestor of it (referrals, delegation data). Others are ignored.
   std::vector<Record> authority_ns;
+  // Glue: A/AAAA records of the additional section whose owner is the target of one of
+  // `authority_ns` AND at or below that NS record's owner (the referred zone). Glue for
+  // names outside the referred zone is ignored: a server has no say over them, and
+  // believing it is the classic cache-poisoning vector. Each record is decoded from
+  // exactly its own bytes; an additional record ldns cannot decode is skipped (it never
+  // made a reply unacceptable, and still does not). Duplicates appear once.
+  std::vector<Record> glue;
   // min(SOA TTL, SOA MINIMUM) of the authority SOA for NXDOMAIN/NODATA (RFC 2308 5).
   std::optional<std::uint32_t> negative_ttl;
   // Serial of that SOA, or of the answer SOA when qtype is SOA.

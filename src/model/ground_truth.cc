@@ -81,6 +81,8 @@ GroundTruth evaluateTruth(const Migration& m, const std::vector<TruthQuery>& que
   std::set<std::string> parent_union;
   std::vector<std::set<std::string>> per_parent;
   std::map<Endpoint, ServerTruth> servers[2];  // old, new
+  std::size_t parents_usable = 0;
+  bool old_unknown = false;
   std::map<std::pair<std::string, RRType>, std::vector<AnswerClass>> data[2];
 
   for (std::size_t i = 0; i < queries.size() && i < observations.size(); ++i) {
@@ -98,6 +100,7 @@ GroundTruth evaluateTruth(const Migration& m, const std::vector<TruthQuery>& que
           g.findings.push_back("parent " + q.server.toString() + " gave no delegation for " + m.domain);
           continue;
         }
+        ++parents_usable;
         per_parent.push_back(hosts);
         parent_union.insert(hosts.begin(), hosts.end());
         if (ttl) g.parent_ns_ttl = g.parent_ns_ttl ? std::max(*g.parent_ns_ttl, *ttl) : *ttl;
@@ -121,8 +124,10 @@ GroundTruth evaluateTruth(const Migration& m, const std::vector<TruthQuery>& que
           // the zone. A timeout is not proof of lameness (it is reported, and blocks
           // plan_ok), but a server that does not answer serves nobody either.
           st.lame = o.outcome == dns::Outcome::Refused || o.outcome == dns::Outcome::ServFail ||
+                    o.outcome == dns::Outcome::NotAuthoritative ||
                     o.outcome == dns::Outcome::OtherRcode || o.outcome == dns::Outcome::NxDomain ||
                     (usable(o) && !o.aa);
+          if (side == 0 && !st.serves_zone && !st.lame && !usable(o)) old_unknown = true;
           servers[side][q.server] = st;
           continue;
         }
@@ -148,11 +153,16 @@ GroundTruth evaluateTruth(const Migration& m, const std::vector<TruthQuery>& que
                                      [&](const std::string& h) { return new_ns.count(h) > 0 && old_ns.count(h) == 0; });
     const bool any_other = std::any_of(parent_union.begin(), parent_union.end(),
                                        [&](const std::string& h) { return old_ns.count(h) == 0 && new_ns.count(h) == 0; });
+    g.any_parent_lists_old = any_old;
+    g.all_parents_answered = parents_usable == m.parent_servers.size();
     if (!g.parents_agree || any_other) g.delegation = Delegation::Other;
     else if (any_old && any_new) g.delegation = Delegation::Both;
     else if (any_new) g.delegation = Delegation::New;
     else if (any_old) g.delegation = Delegation::Old;
     else g.delegation = Delegation::Other;  // only hosts both sides share: cannot tell
+    // NEW only when every parent server said so: one that did not answer may still hand
+    // out the old delegation.
+    if (g.delegation == Delegation::New && !g.all_parents_answered) g.delegation = Delegation::Unknown;
     if (g.delegation == Delegation::Both) g.findings.push_back("parent still delegates to the old name servers too (F10)");
     if (!g.parents_agree) g.findings.push_back("parent servers disagree about the delegation");
   } else if (!m.parent_servers.empty()) {
@@ -170,6 +180,8 @@ GroundTruth evaluateTruth(const Migration& m, const std::vector<TruthQuery>& que
       if (st.ns_ttl) g.old_child_ns_ttl = g.old_child_ns_ttl ? std::max(*g.old_child_ns_ttl, *st.ns_ttl) : *st.ns_ttl;
     }
   }
+  g.old_state_known = !m.old_side.servers.empty() && !old_unknown &&
+                      g.old_servers.size() == m.old_side.servers.size();
   if (g.old_serving_zone) {
     g.findings.push_back("the old server still serves the zone: child-centric resolvers can keep its NS set (F9)");
   }

@@ -57,8 +57,16 @@ struct GroundTruth {
   std::vector<std::string> parent_ns;            // union of what parent servers delegate to
   std::optional<std::uint32_t> parent_ns_ttl;    // largest delegation NS TTL seen
   bool parents_agree = true;
+  bool all_parents_answered = false;             // every configured parent answered usably
+  // Some parent server still lists an OLD-only name server: the switch is not done,
+  // whatever the others say (a lagging secondary hands out the old delegation).
+  bool any_parent_lists_old = false;
   std::vector<ServerTruth> old_servers, new_servers;
   bool old_serving_zone = false;                 // any OLD server still AA for the zone (F9)
+  // True when every OLD server gave a definite answer this round (AA data, REFUSED,
+  // NXDOMAIN, SERVFAIL, an answer without AA): only then does old_serving_zone == false
+  // mean "no longer serving". A timeout proves nothing (the daemon keeps what it knew).
+  bool old_state_known = false;
   std::optional<std::uint32_t> old_child_ns_ttl; // largest NS TTL the OLD servers serve
   bool new_lame = false;                         // any NEW server lame (F11)
   // Per watched (name, type): what the old and the new servers serve, classified against

@@ -63,6 +63,20 @@ EarliestSafe PropagationModel::earliestSafe(const std::string& domain,
     floor_basis = SafeBasis::OldServerServing;
     r.unbounded = true;
   }
+  if (!truth.old_server_serves_zone && truth.old_last_serving) {
+    // F9 after the old server stopped: a resolver that renewed the OLD NS set from it just
+    // before may use it for one more child NS TTL and keep what it got for its TTL.
+    const WallTime retired = *truth.old_last_serving + ttlOr(truth.old_child_ns_ttl, settings_.unknown_ns_ttl) +
+                             seconds(truth.old_data_max_ttl);
+    if (retired > floor) {
+      floor = retired;
+      floor_basis = SafeBasis::OldServerRetired;
+    }
+  }
+  if (truth.min_parallel_until && *truth.min_parallel_until > floor) {
+    floor = *truth.min_parallel_until;
+    floor_basis = SafeBasis::MinParallel;
+  }
   if (!r.at || *r.at < floor) {
     r.at = floor;
     r.target.reset();

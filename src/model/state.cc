@@ -103,6 +103,8 @@ std::string_view toString(SafeBasis b) {
     case SafeBasis::ObservedOld: return "observed_old";
     case SafeBasis::ParentSwitch: return "parent_switch";
     case SafeBasis::OldServerServing: return "old_server_serving";
+    case SafeBasis::OldServerRetired: return "old_server_retired";
+    case SafeBasis::MinParallel: return "min_parallel";
   }
   return "parent_not_switched";
 }

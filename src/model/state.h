@@ -49,6 +49,11 @@ struct TruthContext {
   std::optional<std::uint32_t> old_child_ns_ttl;  // TTL of the NS RRset the OLD server serves (F9)
   bool old_server_serves_zone = false;            // the old server still answers AA for the zone (F9)
   std::uint32_t old_data_max_ttl = 0;             // longest TTL on OLD data served by the old server
+  // The last time the old server was seen serving the zone (F9): child-centric resolvers
+  // may have renewed the OLD NS set from it until then.
+  std::optional<WallTime> old_last_serving;
+  // Operator floor: max(switch_time, parent_switch_seen) + min_parallel (config).
+  std::optional<WallTime> min_parallel_until;
 };
 
 // Why EarliestSafe::at is what it is (the binding constraint).
@@ -57,6 +62,8 @@ enum class SafeBasis {
   ObservedOld,        // a target's predicted OLD expiry (`target` names it)
   ParentSwitch,       // parent_switch_seen + parent NS TTL + old data TTL
   OldServerServing,   // F9: old server still serves the zone; bound moves while it does
+  OldServerRetired,   // F9 afterwards: last seen serving + child NS TTL + old data TTL
+  MinParallel,        // the configured minimum parallel-operation period
 };
 std::string_view toString(SafeBasis b);  // "parent_not_switched", "observed_old", ... (stable)
 

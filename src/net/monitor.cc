@@ -1,5 +1,6 @@
 #include "net/monitor.h"
 
+#include <algorithm>
 #include <cmath>
 #include <set>
 #include <nlohmann/json.hpp>
@@ -31,6 +32,7 @@ std::int64_t unixMillis(WallTime t) {
 
 std::string factKey(const std::string& domain) { return "parent_switch_seen/" + domain; }
 std::string truthMaxKey(const std::string& domain) { return "truth_max_ttl/" + domain; }
+std::string oldServingKey(const std::string& domain) { return "old_server/" + domain; }
 
 }  // namespace
 
@@ -54,6 +56,7 @@ struct Monitor::Plan {
   // Round slot i: i < questions*resolvers is (question i / R, resolver i % R); the rest
   // are truths[i - questions*resolvers].
   std::vector<ProbeTarget> targets;
+  std::vector<std::string> discovered;  // domains whose parent_servers came from discovery
   std::size_t probeSlots() const { return questions.size() * resolvers.size(); }
 };
 
@@ -127,36 +130,17 @@ struct Monitor::Metrics {
 
 Monitor::Monitor(uv_loop_t* loop, const Clock& clock, Config config,
                  std::shared_ptr<prometheus::Registry> registry)
-    : loop_(loop), clock_(clock), wall_anchor_(clock.wall()), mono_anchor_(clock.monotonic()) {
+    : loop_(loop), clock_(clock) {
   plan_ = buildPlan(std::move(config));
   store_ = StateStore::open(plan_->config.monitor.state_dir / "dnsprop.db");
-  for (auto& [key, state] : store_->loadTargets()) model_.restore(key, std::move(state));
-  for (const auto& [key, sample] : store_->lastSamples()) throttle_.remember(key, sample);
-  for (const auto& m : plan_->config.migrations) {
-    if (auto f = store_->fact(factKey(m.domain))) {
-      const auto j = nlohmann::json::parse(*f, nullptr, false);
-      if (j.is_object() && j.contains("ms") && j["ms"].is_number_integer()) {
-        parent_switch_seen_[m.domain] = WallTime(std::chrono::milliseconds(j["ms"].get<std::int64_t>()));
-      }
-    }
-    if (auto f = store_->fact(truthMaxKey(m.domain))) {
-      const auto j = nlohmann::json::parse(*f, nullptr, false);
-      if (j.is_object()) {
-        auto& tm = truth_max_[m.domain];
-        tm.parent_ns_ttl = j.value("parent_ns_ttl", 0u);
-        tm.old_child_ns_ttl = j.value("old_child_ns_ttl", 0u);
-        tm.old_data_ttl = j.value("old_data_ttl", 0u);
-      }
-    }
+  for (auto& [key, state] : store_->loadTargets(model_.settings().recent_transitions)) {
+    model_.restore(key, std::move(state));
   }
+  for (const auto& [key, sample] : store_->lastSamples()) throttle_.remember(key, sample);
+  for (const auto& m : plan_->config.migrations) loadFacts(m.domain);
   registry_ = std::move(registry);
   metrics_ = std::make_unique<Metrics>(*registry_);
-  EngineOptions eo;
-  eo.timeout = plan_->config.monitor.timeout;
-  eo.retries = plan_->config.monitor.retries;
-  eo.tcp_only = plan_->config.monitor.tcp_only;
-  engine_ = std::make_unique<ProbeEngine>(loop_, clock_, eo);
-  runner_ = std::make_unique<RoundRunner>(loop_, *engine_);
+  rebuildEngine();
   round_timer_.reset(uv::allocHandle<uv_timer_t>());
   uv_timer_init(loop_, round_timer_.get());
   round_timer_->data = this;
@@ -170,7 +154,66 @@ Monitor::~Monitor() = default;
 const Config& Monitor::config() const { return plan_->config; }
 
 WallTime Monitor::stableNow() const {
-  return wall_anchor_ + std::chrono::duration_cast<WallTime::duration>(clock_.monotonic() - mono_anchor_);
+  // Never backwards (F18: a step back holds time still until the clock catches up), and
+  // real time across suspends (a monotonic-based clock would fall behind and make every
+  // prediction early).
+  last_now_ = std::max(last_now_, clock_.wall());
+  return last_now_;
+}
+
+void Monitor::loadFacts(const std::string& domain) {
+  if (facts_loaded_[domain]) return;
+  facts_loaded_[domain] = true;
+  auto json = [&](const std::string& key) {
+    auto f = store_->fact(key);
+    return f ? nlohmann::json::parse(*f, nullptr, false) : nlohmann::json();
+  };
+  auto ms = [](const nlohmann::json& j, const char* k) -> std::optional<WallTime> {
+    if (j.is_object() && j.contains(k) && j[k].is_number_integer()) {
+      return WallTime(std::chrono::milliseconds(j[k].get<std::int64_t>()));
+    }
+    return std::nullopt;
+  };
+  try {
+    if (auto t = ms(json(factKey(domain)), "ms"); t && !parent_switch_seen_.count(domain)) {
+      parent_switch_seen_[domain] = *t;
+    }
+    if (const auto j = json(truthMaxKey(domain)); j.is_object()) {
+      auto& tm = truth_max_[domain];  // merged with max: never shrink what was known
+      tm.parent_ns_ttl = std::max(tm.parent_ns_ttl, j.value("parent_ns_ttl", 0u));
+      tm.old_child_ns_ttl = std::max(tm.old_child_ns_ttl, j.value("old_child_ns_ttl", 0u));
+      tm.old_data_ttl = std::max(tm.old_data_ttl, j.value("old_data_ttl", 0u));
+    }
+    if (const auto j = json(oldServingKey(domain)); j.is_object()) {
+      if (j.contains("serving") && j["serving"].is_boolean()) old_serving_[domain] = j["serving"].get<bool>();
+      if (auto t = ms(j, "last_serving_ms")) {
+        auto& cur = old_last_serving_[domain];
+        cur = std::max(cur, *t);
+      }
+    }
+  } catch (const std::exception& e) {
+    log::error("state database: cannot read facts", {{"domain", domain}, {"err", e.what()}});
+  }
+}
+
+// Written every round, not only on change: a round whose commit failed must not leave a
+// fact stale for good (the next successful round rewrites it).
+void Monitor::saveFacts(const std::string& domain) {
+  if (auto it = parent_switch_seen_.find(domain); it != parent_switch_seen_.end()) {
+    store_->putFact(factKey(domain), nlohmann::json{{"ms", unixMillis(it->second)}}.dump());
+  } else {
+    store_->putFact(factKey(domain), "null");
+  }
+  const auto& tm = truth_max_[domain];
+  store_->putFact(truthMaxKey(domain), nlohmann::json{{"parent_ns_ttl", tm.parent_ns_ttl},
+                                                      {"old_child_ns_ttl", tm.old_child_ns_ttl},
+                                                      {"old_data_ttl", tm.old_data_ttl}}
+                                           .dump());
+  nlohmann::json os{{"serving", old_serving_.count(domain) ? old_serving_[domain] : true}};
+  if (auto it = old_last_serving_.find(domain); it != old_last_serving_.end()) {
+    os["last_serving_ms"] = unixMillis(it->second);
+  }
+  store_->putFact(oldServingKey(domain), os.dump());
 }
 
 std::unique_ptr<Monitor::Plan> Monitor::buildPlan(Config config) const {
@@ -180,7 +223,13 @@ std::unique_ptr<Monitor::Plan> Monitor::buildPlan(Config config) const {
   dns::QueryOptions authoritative;
   authoritative.recursion_desired = false;
   for (std::size_t mi = 0; mi < plan->config.migrations.size(); ++mi) {
-    const Migration& m = plan->config.migrations[mi];
+    Migration& m = plan->config.migrations[mi];
+    if (m.parent_servers.empty()) {
+      if (auto it = discovered_parents_.find(m.domain); it != discovered_parents_.end()) {
+        m.parent_servers = it->second;
+        plan->discovered.push_back(m.domain);
+      }
+    }
     for (const auto& w : m.watch) {
       for (auto t : w.types) {
         plan->questions.push_back({mi, w.name, t, std::make_unique<dns::QueryTemplate>(w.name, dns::toQType(t))});
@@ -213,6 +262,63 @@ void Monitor::applyConfig(Config config) {
   pending_ = std::move(next);
 }
 
+// Engine, runner and discovery are rebuilt together (both hold the engine by reference).
+void Monitor::rebuildEngine() {
+  discovery_.reset();
+  discovering_.clear();
+  runner_.reset();
+  EngineOptions eo;
+  eo.timeout = plan_->config.monitor.timeout;
+  eo.retries = plan_->config.monitor.retries;
+  eo.tcp_only = plan_->config.monitor.tcp_only;
+  engine_ = std::make_unique<ProbeEngine>(loop_, clock_, eo);
+  runner_ = std::make_unique<RoundRunner>(loop_, *engine_);
+  auto hints = plan_->config.monitor.root_hints;
+  if (hints.empty()) hints = ParentDiscovery::defaultRootHints();
+  discovery_ = std::make_unique<ParentDiscovery>(*engine_, std::move(hints));
+}
+
+void Monitor::discoverParents() {
+  const MonoTime now = clock_.monotonic();
+  for (const auto& m : plan_->config.migrations) {
+    const bool configured = !m.parent_servers.empty() &&
+                            std::find(plan_->discovered.begin(), plan_->discovered.end(), m.domain) ==
+                                plan_->discovered.end();
+    if (configured || discovering_[m.domain]) continue;
+    if (auto due = discovery_due_.find(m.domain); due != discovery_due_.end() && due->second > now) continue;
+    discovering_[m.domain] = true;
+    const std::string domain = m.domain;
+    discovery_->discover(domain, [this, domain](const ParentDiscoveryResult& r) {
+      discovering_[domain] = false;
+      const MonoTime at = clock_.monotonic();
+      if (!r.ok || r.servers.empty()) {
+        discovery_due_[domain] = at + std::chrono::minutes(5);
+        log::warn("parent servers not found", {{"domain", domain}, {"err", r.error},
+                                               {"queries", std::to_string(r.queries)}});
+        return;
+      }
+      discovery_due_[domain] = at + std::chrono::hours(6);
+      auto& known = discovered_parents_[domain];
+      if (known == r.servers) return;
+      known = r.servers;
+      std::string list;
+      for (const auto& e : r.servers) list += (list.empty() ? "" : ",") + e.toString();
+      log::info("parent servers discovered", {{"domain", domain}, {"zone", r.parent_zone}, {"servers", list}});
+      // Takes effect from the next round, like a reload (a pending reload is rebuilt too).
+      try {
+        Config base = pending_ ? pending_->config : plan_->config;
+        for (auto& mig : base.migrations) {
+          const auto& from = pending_ ? pending_->discovered : plan_->discovered;
+          if (std::find(from.begin(), from.end(), mig.domain) != from.end()) mig.parent_servers.clear();
+        }
+        pending_ = buildPlan(std::move(base));
+      } catch (const std::exception& e) {
+        log::error("cannot apply discovered parent servers", {{"domain", domain}, {"err", e.what()}});
+      }
+    });
+  }
+}
+
 void Monitor::start() {
   stopping_ = false;
   startRound();
@@ -220,10 +326,20 @@ void Monitor::start() {
 
 void Monitor::stop() {
   stopping_ = true;
+  discovery_.reset();
   runner_.reset();
   engine_.reset();
   round_timer_.reset();
-  if (store_ && store_->roundOpen()) store_->rollbackRound();
+  // Keep what this round already saw (each sample stands on its own): OLD evidence seen
+  // just before a restart must not be forgotten.
+  if (store_ && store_->roundOpen()) {
+    for (const auto& [key, touched] : touched_) {
+      if (const TargetState* st = model_.find(key)) store_->saveTarget(key, *st);
+    }
+    if (!store_->commitRound()) {
+      log::error("state database: partial round not committed", {{"err", store_->lastError()}});
+    }
+  }
 }
 
 std::shared_ptr<const MonitorSnapshot> Monitor::snapshot() const {
@@ -237,15 +353,10 @@ void Monitor::startRound() {
     const auto state_dir = plan_->config.monitor.state_dir;
     plan_ = std::move(pending_);
     plan_->config.monitor.state_dir = state_dir;  // the open store stays where it is
-    runner_.reset();
-    EngineOptions eo;
-    eo.timeout = plan_->config.monitor.timeout;
-    eo.retries = plan_->config.monitor.retries;
-    eo.tcp_only = plan_->config.monitor.tcp_only;
-    engine_ = std::make_unique<ProbeEngine>(loop_, clock_, eo);
-    runner_ = std::make_unique<RoundRunner>(loop_, *engine_);
+    rebuildEngine();
     metrics_->clearPlanSeries();
   }
+  discoverParents();
   round_started_ = clock_.monotonic();
   truth_results_.assign(plan_->truths.size(), dns::Observation{});
   touched_.clear();
@@ -305,6 +416,20 @@ TruthContext Monitor::truthContext(const MigrationSnapshot& m) const {
     }
     ctx.old_data_max_ttl = std::max(ctx.old_data_max_ttl, tm.old_data_ttl);
   }
+  // Unless a definite answer showed otherwise, the old server may still serve the zone.
+  auto serving = old_serving_.find(m.domain);
+  ctx.old_server_serves_zone = serving == old_serving_.end() ? true : serving->second;
+  if (auto it = old_last_serving_.find(m.domain); it != old_last_serving_.end()) ctx.old_last_serving = it->second;
+  // The old data's TTL as resolvers reported it, in case the old server never told us.
+  for (const auto& [key, st] : model_.all()) {
+    if (key.domain == m.domain) ctx.old_data_max_ttl = std::max(ctx.old_data_max_ttl, st.max_old_ttl);
+  }
+  for (const auto& mig : plan_->config.migrations) {
+    if (mig.domain != m.domain) continue;
+    std::optional<WallTime> base = m.parent_switch_seen;
+    if (mig.switch_time && (!base || *mig.switch_time > *base)) base = mig.switch_time;
+    if (base) ctx.min_parallel_until = *base + mig.min_parallel;
+  }
   return ctx;
 }
 
@@ -331,42 +456,26 @@ void Monitor::roundDone() {
     ms.truth = evaluateTruth(m, plan_->truth_queries[mi], obs);
     // The parent switch is dated by the first round that saw it; an earlier real switch
     // only makes the floor later than necessary, never earlier.
-    switch (ms.truth.delegation) {
-      case Delegation::New:
-        if (!parent_switch_seen_.count(m.domain)) {
-          parent_switch_seen_[m.domain] = now;
-          store_->putFact(factKey(m.domain), nlohmann::json{{"ms", unixMillis(now)}}.dump());
-          log::info("parent delegates to the new name servers only", {{"domain", m.domain}});
-        }
-        break;
-      case Delegation::Old:
-      case Delegation::Both:
-        if (parent_switch_seen_.erase(m.domain) > 0) {
-          store_->putFact(factKey(m.domain), "null");
-          log::warn("parent delegates to the old name servers again", {{"domain", m.domain}});
-        }
-        break;
-      case Delegation::Unknown:
-      case Delegation::Other:
-        break;
+    loadFacts(m.domain);
+    // Any parent server still listing an OLD name server means the switch is not done.
+    if (ms.truth.any_parent_lists_old && parent_switch_seen_.erase(m.domain) > 0) {
+      log::warn("a parent server lists the old name servers again", {{"domain", m.domain}});
+    } else if (ms.truth.delegation == Delegation::New && !parent_switch_seen_.count(m.domain)) {
+      parent_switch_seen_[m.domain] = now;
+      log::info("parent delegates to the new name servers only", {{"domain", m.domain}});
     }
+    if (ms.truth.old_state_known) old_serving_[m.domain] = ms.truth.old_serving_zone;
+    if (!old_serving_.count(m.domain) || old_serving_[m.domain]) old_last_serving_[m.domain] = now;
     if (auto it = parent_switch_seen_.find(m.domain); it != parent_switch_seen_.end()) {
       ms.parent_switch_seen = it->second;
     }
     {
       auto& tm = truth_max_[m.domain];
-      const TruthMax before = tm;
       tm.parent_ns_ttl = std::max(tm.parent_ns_ttl, ms.truth.parent_ns_ttl.value_or(0));
       tm.old_child_ns_ttl = std::max(tm.old_child_ns_ttl, ms.truth.old_child_ns_ttl.value_or(0));
       tm.old_data_ttl = std::max(tm.old_data_ttl, ms.truth.old_data_max_ttl);
-      if (tm.parent_ns_ttl != before.parent_ns_ttl || tm.old_child_ns_ttl != before.old_child_ns_ttl ||
-          tm.old_data_ttl != before.old_data_ttl) {
-        store_->putFact(truthMaxKey(m.domain), nlohmann::json{{"parent_ns_ttl", tm.parent_ns_ttl},
-                                                              {"old_child_ns_ttl", tm.old_child_ns_ttl},
-                                                              {"old_data_ttl", tm.old_data_ttl}}
-                                                   .dump());
-      }
     }
+    saveFacts(m.domain);
     ms.earliest_safe = model_.earliestSafe(m.domain, truthContext(ms));
 
     // Counts and metrics per (name, type).

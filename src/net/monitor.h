@@ -31,6 +31,7 @@
 #include "model/ground_truth.h"
 #include "model/state.h"
 #include "model/target_state.h"
+#include "net/parent_discovery.h"
 #include "net/probe_engine.h"
 #include "net/round_runner.h"
 #include "net/uv_handle.h"
@@ -85,15 +86,13 @@ class Monitor {
   void startRound();
   void onResult(std::size_t index, const dns::Observation& o);
   void roundDone();
-  // Wall time that never runs backwards: start-up wall time plus monotonic time since
-  // (FAULTS F18). Displayed times may drift from the wall clock by any step it takes.
+  // Wall time that never runs backwards (FAULTS F18): a step back holds it still until
+  // the wall clock catches up; suspends are counted (a monotonic clock would not).
   WallTime stableNow() const;
   TruthContext truthContext(const MigrationSnapshot& m) const;
 
   uv_loop_t* loop_;
   const Clock& clock_;
-  WallTime wall_anchor_;
-  MonoTime mono_anchor_;
   std::unique_ptr<Plan> plan_;
   std::unique_ptr<Plan> pending_;
   std::unique_ptr<StateStore> store_;
@@ -113,6 +112,22 @@ class Monitor {
     std::uint32_t old_data_ttl = 0;
   };
   std::map<std::string, TruthMax> truth_max_;
+  // Whether the old server serves the zone, as last established by a definite answer;
+  // assumed true until one says otherwise. And when it was last (assumed) serving.
+  std::map<std::string, bool> old_serving_;
+  std::map<std::string, WallTime> old_last_serving_;
+  std::map<std::string, bool> facts_loaded_;  // per domain: stored facts merged in
+  // Parent servers found by iterating from the root hints, for migrations configured
+  // without parent_servers; rediscovered every 6 h (5 min after a failure).
+  std::unique_ptr<ParentDiscovery> discovery_;
+  std::map<std::string, std::vector<Endpoint>> discovered_parents_;
+  std::map<std::string, MonoTime> discovery_due_;
+  std::map<std::string, bool> discovering_;
+  void discoverParents();
+  void rebuildEngine();
+  void loadFacts(const std::string& domain);
+  void saveFacts(const std::string& domain);
+  mutable WallTime last_now_{};
   std::vector<dns::Observation> truth_results_;           // this round's, by truth index
   std::map<TargetKey, bool> touched_;                     // targets to save at round end
   MonoTime round_started_{};

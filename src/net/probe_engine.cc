@@ -72,18 +72,24 @@ class ProbeEngine::Exchange {
 
   // ---- UDP ----
 
-  void startUdpAttempt() {
+  // Resets per-attempt state: new ID from the CSPRNG, deadline and timer.
+  void beginAttempt(Transport transport) {
     closeSockets();
     first_answer_.reset();
     expected_ = {};
     expected_.id = engine_.random_.next16();
     expected_.query = request_.query;
     expected_.server = request_.server;
-    expected_.transport = Transport::Udp;
+    expected_.transport = transport;
+    tcp_in_.clear();
     sent_at_ = engine_.clock_.monotonic();
     attempt_deadline_ = sent_at_ + attemptTimeout();
     attempt_failed_ = false;
     armTimer(attemptTimeout());
+  }
+
+  void startUdpAttempt() {
+    beginAttempt(Transport::Udp);
 
     auto* udp = uv::allocHandle<uv_udp_t>();
     const int family = request_.server.family() == Endpoint::Family::V4 ? AF_INET : AF_INET6;
@@ -214,18 +220,7 @@ class ProbeEngine::Exchange {
   // ---- TCP ----
 
   void startTcpAttempt() {
-    closeSockets();
-    first_answer_.reset();
-    expected_ = {};
-    expected_.id = engine_.random_.next16();
-    expected_.query = request_.query;
-    expected_.server = request_.server;
-    expected_.transport = Transport::Tcp;
-    tcp_in_.clear();
-    sent_at_ = engine_.clock_.monotonic();
-    attempt_deadline_ = sent_at_ + attemptTimeout();
-    attempt_failed_ = false;
-    armTimer(attemptTimeout());
+    beginAttempt(Transport::Tcp);
     ++attempts_made_;
 
     auto* tcp = uv::allocHandle<uv_tcp_t>();

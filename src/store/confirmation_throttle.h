@@ -38,6 +38,7 @@ class ConfirmationThrottle {
   struct Last {
     AnswerClass cls = AnswerClass::Error;
     WallTime at{};
+    bool has_old = false;
   };
   std::map<TargetKey, Last> last_;
 };

@@ -83,7 +83,8 @@ CREATE TABLE samples (
   max_chain_ttl INTEGER,
   vals          TEXT NOT NULL DEFAULT '[]',
   nsid          TEXT NOT NULL DEFAULT '',
-  stale         INTEGER NOT NULL DEFAULT 0
+  stale         INTEGER NOT NULL DEFAULT 0,
+  has_old       INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX samples_by_target ON samples (target_id, at_ms);
 CREATE TABLE facts (
@@ -411,7 +412,7 @@ std::vector<std::string> valuesFrom(const std::string& text) {
   return out;
 }
 
-// Columns: at_ms, answer_class, outcome, ttl, max_chain_ttl, vals, nsid, stale from `first`.
+// Columns: at_ms, answer_class, outcome, ttl, max_chain_ttl, vals, nsid, stale, has_old from `first`.
 Sample sampleFrom(const Query& q, int first) {
   Sample s;
   s.at = q.time(first);
@@ -422,6 +423,7 @@ Sample sampleFrom(const Query& q, int first) {
   s.values = valuesFrom(q.text(first + 5));
   s.nsid = q.text(first + 6);
   s.stale = q.int64(first + 7) != 0;
+  s.has_old_values = q.int64(first + 8) != 0;
   return s;
 }
 
@@ -650,7 +652,7 @@ bool StateStore::appendSample(const TargetKey& key, const Sample& smp) {
     const std::string vals = nlohmann::json(smp.values).dump();
     auto q = s.query(
         "INSERT INTO samples (target_id, at_ms, answer_class, outcome, ttl, max_chain_ttl, "
-        "vals, nsid, stale) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        "vals, nsid, stale, has_old) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     q.bind(id)
         .bind(smp.at)
         .bind(toString(smp.cls))
@@ -659,7 +661,8 @@ bool StateStore::appendSample(const TargetKey& key, const Sample& smp) {
         .bind(smp.max_chain_ttl)
         .bind(vals)
         .bind(smp.nsid)
-        .bind(std::int64_t{smp.stale ? 1 : 0});
+        .bind(std::int64_t{smp.stale ? 1 : 0})
+        .bind(std::int64_t{smp.has_old_values ? 1 : 0});
     s.expectDone(q.step(), "appending a sample");
   });
 }
@@ -761,7 +764,7 @@ std::vector<Sample> StateStore::samples(const TargetKey& key, WallTime since) co
   const auto id = s.findTargetId(key);
   if (!id) return out;
   auto q = s.query(
-      "SELECT at_ms, answer_class, outcome, ttl, max_chain_ttl, vals, nsid, stale "
+      "SELECT at_ms, answer_class, outcome, ttl, max_chain_ttl, vals, nsid, stale, has_old "
       "FROM samples WHERE target_id = ? AND at_ms >= ? ORDER BY at_ms, id");
   q.bind(*id).bind(since);
   int rc;
@@ -775,7 +778,7 @@ std::vector<std::pair<TargetKey, Sample>> StateStore::lastSamples() const {
   std::vector<std::pair<TargetKey, Sample>> out;
   auto q = s.query(
       "SELECT t.domain, t.name, t.rrtype, t.resolver, s.at_ms, s.answer_class, s.outcome, "
-      "s.ttl, s.max_chain_ttl, s.vals, s.nsid, s.stale FROM samples s "
+      "s.ttl, s.max_chain_ttl, s.vals, s.nsid, s.stale, s.has_old FROM samples s "
       "JOIN targets t ON t.id = s.target_id "
       "WHERE s.id IN (SELECT (SELECT id FROM samples WHERE target_id = x.id "
       "                       ORDER BY at_ms DESC, id DESC LIMIT 1) FROM targets x)");

@@ -33,10 +33,19 @@ boost::test_tools::assertion_result runningAsRoot(boost::unit_test::test_unit_id
 
 // A Monitor on its own loop, watching a world.
 struct Watch {
-  explicit Watch(const LoopbackWorld& world, test::ConfigOptions opts = {}, const std::string& extra_toml = "") {
+  // `discover`: no parent_servers in the config; the monitor finds them from the world's
+  // fake root (monitor.root_hints).
+  explicit Watch(const LoopbackWorld& world, test::ConfigOptions opts = {}, bool discover = false) {
     opts.state_dir = dir.path() / "state";
     std::string text = world.dnspropConfig(opts);
-    text += extra_toml;
+    if (discover) {
+      const auto p = text.find("parent_servers = ");
+      BOOST_REQUIRE(p != std::string::npos);
+      text.erase(p, text.find('\n', p) - p + 1);
+      const auto mon = text.find("[monitor]\n");
+      BOOST_REQUIRE(mon != std::string::npos);
+      text.insert(mon + 10, "root_hints = [\"" + world.rootServer().toString() + "\"]\n");
+    }
     Config config = parseConfig(text, dir.path() / "dnsprop.toml");
     monitor = std::make_unique<Monitor>(loop.get(), clock, std::move(config),
                                         std::make_shared<prometheus::Registry>());
@@ -137,6 +146,19 @@ BOOST_AUTO_TEST_CASE(clean_switch_every_flip_is_within_its_prediction) {
                               << secondsBetween(*m.parent_switch_seen, predicted) << " s; margin " << margin << " s");
     BOOST_TEST(margin >= -slack, r.name << " flipped " << -margin << " s after its prediction");
   }
+}
+
+BOOST_AUTO_TEST_CASE(parent_servers_are_discovered_from_the_root_when_not_configured) {
+  LoopbackWorld world;
+  Watch watch(world, {}, /*discover=*/true);
+  BOOST_REQUIRE_MESSAGE(watch.until(15s, [](const MonitorSnapshot& s) {
+    return migrationOf(s).truth.delegation == Delegation::Old;
+  }), "the delegation was never established from discovered parents\n" << world.diagnostics());
+  world.switchDelegation(test::Delegation::New);
+  BOOST_REQUIRE(watch.until(15s, [](const MonitorSnapshot& s) { return migrationOf(s).parent_switch_seen.has_value(); }));
+  const auto& m = migrationOf(*watch.snap());
+  BOOST_TEST((m.truth.delegation == Delegation::New));
+  BOOST_TEST(m.truth.parent_ns == world.newNs());
 }
 
 BOOST_AUTO_TEST_CASE(f9_old_server_still_serving_keeps_a_ghost_and_no_safe_time) {

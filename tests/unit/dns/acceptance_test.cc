@@ -614,3 +614,140 @@ BOOST_AUTO_TEST_CASE(drop_reasons_and_outcomes_have_stable_names) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+// Observation::glue: the addresses a referral hands out for its own name servers, kept
+// only when they lie inside the referred zone (anything else is a poisoning vector).
+BOOST_AUTO_TEST_SUITE(acceptance_glue)
+
+namespace {
+
+Probe referralProbe() {
+  QueryOptions o;
+  o.recursion_desired = false;
+  return Probe("shop.example.jp", qtype::NS, o);
+}
+
+std::vector<std::string> glueTexts(const Observation& o) {
+  std::vector<std::string> out;
+  for (const Record& r : o.glue) out.push_back(r.owner + " " + qtypeName(r.type) + " " + r.text);
+  return out;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(in_bailiwick_glue_of_the_ns_set_is_kept) {
+  const Probe p = referralProbe();
+  auto msg = p.reply().ra(false)
+                 .authority("example.jp. 86400 IN NS ns1.example.jp.")
+                 .authority("example.jp. 86400 IN NS NS2.Example.JP.")
+                 .additional("ns1.example.jp. 86400 IN A 192.0.2.53")
+                 .additional("ns1.example.jp. 86400 IN AAAA 2001:db8::53")
+                 .additional("ns2.example.jp. 3600 IN A 192.0.2.54")
+                 .additional("ns2.example.jp. 3600 IN A 192.0.2.54")  // repeated: once
+                 .edns()
+                 .wire();
+  const auto a = p.accept(msg);
+  REQUIRE_ACCEPTED(a);
+  BOOST_TEST((a.observation.outcome == Outcome::NoData));
+  const std::vector<std::string> expected = {"ns1.example.jp. A 192.0.2.53",
+                                             "ns1.example.jp. AAAA 2001:db8::53",
+                                             "ns2.example.jp. A 192.0.2.54"};
+  BOOST_TEST(glueTexts(a.observation) == expected, boost::test_tools::per_element());
+  BOOST_TEST(a.observation.glue.at(2).ttl == 3600u);
+}
+
+BOOST_AUTO_TEST_CASE(glue_outside_the_referred_zone_is_dropped) {
+  const Probe p = referralProbe();
+  // ns.dns-host.example is a real NS target, but example.jp's servers have no say over
+  // dns-host.example: believing its address would let them hijack that name.
+  auto msg = p.reply().ra(false)
+                 .authority("example.jp. 86400 IN NS ns1.example.jp.")
+                 .authority("example.jp. 86400 IN NS ns.dns-host.example.")
+                 .additional("ns.dns-host.example. 86400 IN A 6.6.6.6")
+                 .additional("ns1.example.jp. 86400 IN A 192.0.2.53")
+                 .wire();
+  const auto a = p.accept(msg);
+  REQUIRE_ACCEPTED(a);
+  BOOST_TEST(a.observation.authority_ns.size() == 2u);
+  const std::vector<std::string> expected = {"ns1.example.jp. A 192.0.2.53"};
+  BOOST_TEST(glueTexts(a.observation) == expected, boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(glue_for_names_outside_the_ns_set_is_dropped) {
+  const Probe p = referralProbe();
+  auto msg = p.reply().ra(false)
+                 .authority("example.jp. 86400 IN NS ns1.example.jp.")
+                 // Off the path of the question: not in authority_ns, so neither is its glue.
+                 .authority("example.com. 86400 IN NS ns.example.com.")
+                 .additional("ns.example.com. 86400 IN A 6.6.6.6")
+                 // In the zone, but no NS points at it.
+                 .additional("www.example.jp. 86400 IN A 6.6.6.7")
+                 // Not an address record.
+                 .additional("ns1.example.jp. 86400 IN TXT \"hello\"")
+                 .wire();
+  const auto a = p.accept(msg);
+  REQUIRE_ACCEPTED(a);
+  BOOST_TEST(a.observation.authority_ns.size() == 1u);
+  BOOST_TEST(a.observation.glue.empty());
+}
+
+BOOST_AUTO_TEST_CASE(glue_needs_a_referral_and_dies_with_a_refusal) {
+  // An answer without authority NS carries no glue whatever the additional section says.
+  const Probe p = referralProbe();
+  auto answer = p.reply().aa(true).ra(false)
+                    .answer("shop.example.jp. 300 IN NS ns1.shop.example.jp.")
+                    .additional("ns1.shop.example.jp. 300 IN A 192.0.2.80")
+                    .wire();
+  const auto a = p.accept(answer);
+  REQUIRE_ACCEPTED(a);
+  BOOST_TEST((a.observation.outcome == Outcome::Answer));
+  BOOST_TEST(a.observation.glue.empty());
+  // RD=1 answered with RA=0: nothing of it counts, glue included.
+  Probe recursive("shop.example.jp", qtype::NS);
+  auto refused = recursive.reply().ra(false)
+                     .authority("example.jp. 86400 IN NS ns1.example.jp.")
+                     .additional("ns1.example.jp. 86400 IN A 192.0.2.53")
+                     .wire();
+  const auto r = recursive.accept(refused);
+  REQUIRE_ACCEPTED(r);
+  BOOST_TEST((r.observation.outcome == Outcome::Refused));
+  BOOST_TEST(r.observation.glue.empty());
+}
+
+BOOST_AUTO_TEST_CASE(malformed_additional_records_are_handled_as_before) {
+  const Probe p = referralProbe();
+  const Bytes base = p.reply().ra(false)
+                         .authority("example.jp. 86400 IN NS ns1.example.jp.")
+                         .additional("ns1.example.jp. 86400 IN A 192.0.2.53")
+                         .wire();
+  REQUIRE_ACCEPTED(p.accept(base));
+  // An A glue record with 8 octets of RDATA: the structural walk rejects the reply.
+  Bytes bad_a = base;
+  // (Owned by the root name: the walk rejects it before any owner matters.)
+  appendRecord(bad_a, 2, {0, 0, 1, 0, 1, 0, 0, 1, 0x2C, 0, 8, 192, 0, 2, 1, 0, 0, 0, 0});
+  CHECK_DROPPED(p.accept(bad_a), DropReason::Malformed);
+  // An AAAA of 4 octets, likewise.
+  Bytes bad_aaaa = base;
+  appendRecord(bad_aaaa, 2, {0, 0, 28, 0, 1, 0, 0, 1, 0x2C, 0, 4, 192, 0, 2, 1});
+  CHECK_DROPPED(p.accept(bad_aaaa), DropReason::Malformed);
+  // An additional SRV with 3 stray octets after its target: only ldns would notice, and
+  // additional records other than glue are never handed to it, so the reply still
+  // counts, with its real glue.
+  Bytes srv = base;
+  appendRecord(srv, 2, {0xC0, 12, 0, 33, 0, 1, 0, 0, 1, 0x2C, 0, 10, 0, 1, 0, 1, 0, 53, 0,
+                        1, 2, 3});
+  const auto a = p.accept(srv);
+  REQUIRE_ACCEPTED(a);
+  const std::vector<std::string> expected = {"ns1.example.jp. A 192.0.2.53"};
+  BOOST_TEST(glueTexts(a.observation) == expected, boost::test_tools::per_element());
+  // Glue of another class (CH) is not glue.
+  Bytes chaos = p.reply().ra(false)
+                    .authority("example.jp. 86400 IN NS ns1.example.jp.")
+                    .additional("ns1.example.jp. 86400 CH A 192.0.2.53")
+                    .wire();
+  const auto c = p.accept(chaos);
+  REQUIRE_ACCEPTED(c);
+  BOOST_TEST(c.observation.glue.empty());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
