@@ -431,6 +431,30 @@ void LoopbackWorld::switchDelegation(Delegation d) {
   delegation_ = d;
   ++parent_serial_;
   applyZones(*parent_, {{"test.", parentZone()}}, "test.", parent_serial_);
+  // The new SOA serial can be visible before every NSD server process serves the new
+  // referral (old processes finish their queries during a reload; seen under ASan): wait
+  // until the referral itself lists the expected name servers.
+  std::vector<std::string> want;
+  if (d != Delegation::New) {
+    const auto o = oldNs();
+    want.insert(want.end(), o.begin(), o.end());
+  }
+  if (d != Delegation::Old) {
+    const auto n = newNs();
+    want.insert(want.end(), n.begin(), n.end());
+  }
+  std::sort(want.begin(), want.end());
+  const bool ok = pollUntil(Millis(15000), [&] {
+    const auto reply = lookup(parentServers().at(0), domain(), kTypeNS, false, Millis(500));
+    if (!reply) return false;
+    std::vector<std::string> got;
+    for (const auto& rec : reply->authority) {
+      if (rec.type == kTypeNS) got.push_back(rec.rdata);
+    }
+    std::sort(got.begin(), got.end());
+    return got == want;
+  });
+  if (!ok) throw std::runtime_error("parent did not serve the new delegation in 15 s\n" + diagnostics());
 }
 
 void LoopbackWorld::setSide(bool old_side, AuthState state) {
