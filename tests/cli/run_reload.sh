@@ -2,19 +2,7 @@
 # `dnsprop run` with nothing to probe keeps its rounds going (a regression: an empty
 # round used to stall the daemon and every later reload), and a SIGHUP that adds a
 # migration is applied: the landing page lists it and probes go to its resolver.
-set -euo pipefail
-: "${DNSPROP:?}"
-tmp=$(mktemp -d)
-pid=""
-cleanup() { [[ -n "$pid" ]] && kill -9 "$pid" 2>/dev/null; rm -rf "$tmp"; }
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; echo "--- log:" >&2; cat "$tmp/log" >&2 || true; exit 1; }
-poll() {  # poll SECONDS COMMAND...
-  local n=$(( $1 * 10 )); shift
-  for _ in $(seq 1 "$n"); do "$@" && return 0; sleep 0.1; done
-  return 1
-}
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+source "$(dirname "$0")/lib/daemon.bash"
 cat > "$tmp/dnsprop.toml" <<TOML
 [monitor]
 interval = "1s"
@@ -30,7 +18,6 @@ TOML
 pid=$!
 base="http://127.0.0.1:$port"
 poll 10 curl -sf "$base/-/ready" -o /dev/null || fail "not ready"
-rounds() { grep -c 'probe round done' "$tmp/log" || true; }
 poll 10 bash -c "[[ \$(grep -c 'probe round done' '$tmp/log') -ge 2 ]]" || fail "empty rounds do not repeat"
 
 cat >> "$tmp/dnsprop.toml" <<TOML

@@ -2,15 +2,7 @@
 # `dnsprop run` as an exporter: landing page, /metrics clean under promtool, health and
 # readiness, SIGHUP with a broken config keeps the running config and says so in the
 # reload metric, SIGTERM stops it with status 0. Only loopback addresses are used.
-set -euo pipefail
-: "${DNSPROP:?}"
-tmp=$(mktemp -d)
-pid=""
-cleanup() { [[ -n "$pid" ]] && kill -9 "$pid" 2>/dev/null; rm -rf "$tmp"; }
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; echo "--- log:" >&2; cat "$tmp/log" >&2 || true; exit 1; }
-
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+source "$(dirname "$0")/lib/daemon.bash"
 write_config() {
   cat > "$tmp/dnsprop.toml" <<TOML
 [monitor]
