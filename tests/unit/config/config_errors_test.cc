@@ -130,7 +130,7 @@ BOOST_AUTO_TEST_CASE(unknown_key_lists_the_expected_keys_and_a_suggestion) {
   BOOST_TEST(e.message() ==
              "unknown key \"intervall\" in [monitor] (did you mean \"interval\"? expected one of: "
              "interval, timeout, retries, rate_limit_qps, rate_limit_burst, tcp_only, vantage, "
-             "state_dir)");
+             "state_dir, root_hints)");
 }
 
 BOOST_AUTO_TEST_CASE(wrong_type_names_the_expected_and_the_actual_type) {

@@ -77,9 +77,13 @@ BOOST_AUTO_TEST_CASE(monitor_keys_are_read) {
       "rate_limit_burst = 1000\n"
       "tcp_only = true\n"
       "vantage = \"tokyo-1.a_b\"\n"
-      "state_dir = \"/srv/dnsprop\"\n",
+      "state_dir = \"/srv/dnsprop\"\n"
+      "root_hints = [\"127.0.70.1\", \"[::1]:5353\"]\n",
       "/etc/dnsprop/x.toml");
   BOOST_TEST((c.monitor.interval == 90min));
+  BOOST_REQUIRE(c.monitor.root_hints.size() == 2u);
+  BOOST_TEST(c.monitor.root_hints[1].toString() == "[::1]:5353");
+  BOOST_CHECK_THROW(parseConfig("[monitor]\nroot_hints = [\"a.root-servers.net\"]\n", "x.toml"), ConfigError);
   BOOST_TEST((c.monitor.timeout == 1500ms));
   BOOST_TEST(c.monitor.retries == 0);
   BOOST_TEST(c.monitor.rate_limit_qps == 0.5);
