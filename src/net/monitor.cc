@@ -112,18 +112,23 @@ struct Monitor::Metrics {
   prometheus::Counter& rounds;
   prometheus::Gauge& last_probe;
   prometheus::Counter& store_errors;
-  // Series added for the current plan, removed when a reload drops their target (so a
-  // removed migration's series disappear instead of freezing at their last value).
-  std::set<std::pair<prometheus::Family<prometheus::Gauge>*, prometheus::Gauge*>> plan_gauges;
+  // Per-plan series. Each round sets the series of the current plan; series the round
+  // did not set (a migration or name a reload removed) are removed at its end, so they
+  // disappear instead of freezing, and a reload never leaves the current ones missing.
+  using Series = std::set<std::pair<prometheus::Family<prometheus::Gauge>*, prometheus::Gauge*>>;
+  Series plan_gauges, this_round;
 
-  void clearPlanSeries() {
-    for (auto [family, g] : plan_gauges) family->Remove(g);
-    plan_gauges.clear();
+  void beginUpdate() { this_round.clear(); }
+  void endUpdate() {
+    for (const auto& entry : plan_gauges) {
+      if (!this_round.count(entry)) entry.first->Remove(entry.second);
+    }
+    plan_gauges = this_round;
   }
   prometheus::Gauge& gauge(prometheus::Family<prometheus::Gauge>& f,
                            const std::map<std::string, std::string>& labels) {
     auto& g = f.Add(labels);
-    plan_gauges.insert({&f, &g});
+    this_round.insert({&f, &g});
     return g;
   }
 };
@@ -354,7 +359,6 @@ void Monitor::startRound() {
     plan_ = std::move(pending_);
     plan_->config.monitor.state_dir = state_dir;  // the open store stays where it is
     rebuildEngine();
-    metrics_->clearPlanSeries();
   }
   discoverParents();
   round_started_ = clock_.monotonic();
@@ -445,6 +449,7 @@ void Monitor::roundDone() {
     if (const TargetState* st = model_.find(key)) store_->saveTarget(key, *st);
   }
 
+  metrics_->beginUpdate();
   for (std::size_t mi = 0; mi < plan_->config.migrations.size(); ++mi) {
     const Migration& m = plan_->config.migrations[mi];
     MigrationSnapshot ms;
@@ -514,6 +519,7 @@ void Monitor::roundDone() {
     metrics_->gauge(metrics_->earliest, {{"domain", m.domain}}).Set(earliest);
     snap->migrations.push_back(std::move(ms));
   }
+  metrics_->endUpdate();
 
   if (!store_->commitRound()) {
     metrics_->store_errors.Increment();

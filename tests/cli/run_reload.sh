@@ -32,5 +32,17 @@ kill -HUP "$pid"
 poll 10 bash -c "curl -s '$base/' | grep -q 'added.example.test.'" || fail "reloaded migration not on the landing page"
 poll 10 bash -c "grep 'probe round done' '$tmp/log' | tail -1 | grep -q 'domain=added.example.test.'" || fail "no probes for the reloaded migration"
 [[ -f "$tmp/state/dnsprop.db" ]] || fail "no state database in monitor.state_dir"
+series='dnsprop_propagation_ratio{domain="added.example.test.",name="www.added.example.test.",rrtype="A"}'
+poll 10 bash -c "curl -s '$base/metrics' | grep -qF '$series'" || fail "no series for the added migration"
+
+# Removing the migration again: its series go away (they do not freeze), its history stays.
+sed -i '/^\[\[migration\]\]/,$d' "$tmp/dnsprop.toml"
+kill -HUP "$pid"
+poll 10 bash -c "! curl -s '$base/metrics' | grep -qF 'domain=\"added.example.test.\"'" || fail "series of a removed migration remain"
+python3 - "$tmp/state/dnsprop.db" <<'PY' || fail "history of the removed migration is gone"
+import sqlite3, sys
+n = sqlite3.connect(sys.argv[1]).execute("select count(*) from targets where domain = 'added.example.test.'").fetchone()[0]
+sys.exit(0 if n > 0 else 1)
+PY
 kill -TERM "$pid"; wait "$pid"; pid=""
 echo "run_reload: ok"
