@@ -15,6 +15,7 @@
 #include "catalog/catalog.h"
 #include "catalog/public_dns_info.h"
 #include "cli/cli.h"
+#include "cli/table.h"
 
 namespace dnsprop::cli {
 namespace {
@@ -60,30 +61,13 @@ nlohmann::json toJson(const ResolverInfo& r) {
 }
 
 void printTable(const std::vector<ResolverInfo>& rows) {
-  constexpr std::size_t kCols = 8;
-  std::vector<std::array<std::string, kCols>> cells;
-  cells.push_back({"NAME", "ADDRESS", "OPERATOR", "COUNTRY", "REGION", "ACCESS", "FILTERING",
-                   "DNSSEC"});
+  Table t({"NAME", "ADDRESS", "OPERATOR", "COUNTRY", "REGION", "ACCESS", "FILTERING", "DNSSEC"});
   for (const auto& r : rows) {
-    cells.push_back({r.name, catalogAddress(r.endpoint), r.operator_name, r.country, r.region,
-                     std::string(toString(r.access)), std::string(toString(r.filtering)),
-                     r.dnssec_validating ? "yes" : "no"});
+    t.add({r.name, catalogAddress(r.endpoint), r.operator_name, r.country, r.region,
+           std::string(toString(r.access)), std::string(toString(r.filtering)),
+           r.dnssec_validating ? "yes" : "no"});
   }
-  std::array<std::size_t, kCols> width{};
-  for (const auto& row : cells) {
-    for (std::size_t i = 0; i < kCols; ++i) width[i] = std::max(width[i], row[i].size());
-  }
-  for (const auto& row : cells) {
-    std::string line;
-    for (std::size_t i = 0; i < kCols; ++i) {
-      if (i + 1 == kCols) {
-        line += row[i];
-      } else {
-        line += fmt::format("{:<{}}  ", row[i], width[i]);
-      }
-    }
-    std::cout << line << "\n";
-  }
+  t.print(std::cout);
 }
 
 int runList(const ListOptions& o) {

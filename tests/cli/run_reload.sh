@@ -14,10 +14,7 @@ listen = ["127.0.0.1:$port"]
 [resolvers]
 extra = ["127.0.0.1:9"]
 TOML
-"$DNSPROP" --config.file "$tmp/dnsprop.toml" run > "$tmp/log" 2>&1 &
-pid=$!
-base="http://127.0.0.1:$port"
-poll 10 curl -sf "$base/-/ready" -o /dev/null || fail "not ready"
+start_daemon
 poll 10 bash -c "[[ \$(grep -c 'probe round done' '$tmp/log') -ge 2 ]]" || fail "empty rounds do not repeat"
 
 cat >> "$tmp/dnsprop.toml" <<TOML

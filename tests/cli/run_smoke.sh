@@ -23,16 +23,7 @@ addresses = ["198.51.100.20"]
 TOML
 }
 write_config
-"$DNSPROP" --config.file "$tmp/dnsprop.toml" run > "$tmp/log" 2>&1 &
-pid=$!
-
-base="http://127.0.0.1:$port"
-ok=0
-for _ in $(seq 1 100); do
-  if curl -sf "$base/-/ready" >/dev/null 2>&1; then ok=1; break; fi
-  sleep 0.1
-done
-[[ $ok == 1 ]] || fail "not ready within 10 s"
+start_daemon
 
 curl -sf "$base/" > "$tmp/landing" || fail "landing page"
 grep -q 'href="/metrics"' "$tmp/landing" || fail "landing page does not link /metrics"
@@ -46,22 +37,12 @@ lint=$(promtool check metrics < "$tmp/metrics" 2>&1) || fail "promtool: $lint"
 [[ -z "$lint" ]] || fail "promtool complains: $lint"
 
 # A probe round happens (its resolver is a closed loopback port): the timestamp moves.
-ok=0
-for _ in $(seq 1 100); do
-  if curl -s "$base/metrics" | grep -Eq '^dnsprop_last_probe_timestamp_seconds [1-9]'; then ok=1; break; fi
-  sleep 0.1
-done
-[[ $ok == 1 ]] || fail "no probe round finished within 10 s"
+poll 10 metric_matches '^dnsprop_last_probe_timestamp_seconds [1-9]' || fail "no probe round finished within 10 s"
 
 # Broken config + SIGHUP: still serving, reload metric 0, reason logged.
 echo 'intervall = "5s"' >> "$tmp/dnsprop.toml"
 kill -HUP "$pid"
-ok=0
-for _ in $(seq 1 50); do
-  if curl -s "$base/metrics" | grep -q '^dnsprop_config_last_reload_successful 0'; then ok=1; break; fi
-  sleep 0.1
-done
-[[ $ok == 1 ]] || fail "failed reload not reflected in the metric"
+poll 5 metric_matches '^dnsprop_config_last_reload_successful 0' || fail "failed reload not reflected in the metric"
 grep -q 'config reload failed' "$tmp/log" || fail "failed reload not logged"
 grep -q 'dnsprop.toml:[0-9]*:[0-9]*' "$tmp/log" || fail "reload error without file:line:column"
 curl -sf "$base/-/ready" >/dev/null || fail "not serving after a failed reload"
@@ -69,12 +50,7 @@ curl -sf "$base/-/ready" >/dev/null || fail "not serving after a failed reload"
 # Fixed config + SIGHUP: back to 1.
 write_config
 kill -HUP "$pid"
-ok=0
-for _ in $(seq 1 50); do
-  if curl -s "$base/metrics" | grep -q '^dnsprop_config_last_reload_successful 1'; then ok=1; break; fi
-  sleep 0.1
-done
-[[ $ok == 1 ]] || fail "successful reload not reflected in the metric"
+poll 5 metric_matches '^dnsprop_config_last_reload_successful 1' || fail "successful reload not reflected in the metric"
 
 kill -TERM "$pid"
 rc=0

@@ -14,3 +14,13 @@ poll() {
   return 1
 }
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+base="http://127.0.0.1:$port"
+# start_daemon: runs `dnsprop run` on $tmp/dnsprop.toml (log in $tmp/log) and waits
+# up to 10 s for /-/ready.
+start_daemon() {
+  "$DNSPROP" --config.file "$tmp/dnsprop.toml" run > "$tmp/log" 2>&1 &
+  pid=$!
+  poll 10 curl -sf "$base/-/ready" -o /dev/null || fail "not ready within 10 s"
+}
+# metric_matches REGEX: /metrics has a line matching the extended regex.
+metric_matches() { curl -s "$base/metrics" | grep -Eq "$1"; }
