@@ -1,16 +1,317 @@
+// dnsprop check: the scripted "safe to shut down the old server?" answer, with the
+// monitoring-plugin exit codes (0 SAFE, 1 NOT YET, 2 CRITICAL, 3 UNKNOWN). It reads what
+// `dnsprop run` recorded and never invents data (docs/VERDICT.md):
+//   default     the state database in the config's monitor.state_dir (or --state-dir),
+//               judged again with this process's clock;
+//   --url U     a running monitor's /status.json, checked for freshness;
+//   --live      one survey of its own, which can never say SAFE.
+// Any failure to get data is UNKNOWN (3), never SAFE.
+#include <filesystem>
 #include <iostream>
+#include <memory>
+#include <optional>
+#include <set>
+
+#include <nlohmann/json.hpp>
+#include <prometheus/registry.h>
 
 #include "cli/cli.h"
+#include "common/duration.h"
+#include "common/log.h"
+#include "common/time_format.h"
+#include "config/config_loader.h"
+#include "http/http_client.h"
+#include "net/monitor.h"
+#include "net/uv_handle.h"
+#include "store/state_store.h"
+#include "verdict/verdict.h"
 
 namespace dnsprop::cli {
+namespace {
 
-// Placeholder until its issue lands; exits 64 so scripts never mistake it for success.
-void addCheckCommand(CLI::App& app, GlobalOptions&, Action& action) {
-  auto* cmd = app.add_subcommand("check", "check (not implemented yet)");
-  cmd->callback([&action] {
-    action = [] {
-      std::cerr << "dnsprop check: not implemented yet\n";
-      return kExitUsage;
+struct CheckOptions {
+  std::vector<std::string> domains;
+  std::string output = "text";
+  bool live = false;
+  std::string url;
+  std::string state_dir;
+  std::string max_age;  // empty: 3 intervals + 60 s
+  VerdictSettings settings;
+};
+
+std::string normaliseDomain(std::string d) {
+  for (auto& c : d) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (d.empty() || d.back() != '.') d += '.';
+  return d;
+}
+
+struct Outcome {
+  std::string source;
+  std::vector<Verdict> verdicts;
+  std::string error;  // set: UNKNOWN for everything, with this reason
+};
+
+Verdict unknownVerdict(const std::string& domain, WallTime now, const std::string& why) {
+  Verdict v;
+  v.domain = domain;
+  v.evaluated = now;
+  v.status = VerdictStatus::Unknown;
+  v.summary = "UNKNOWN: " + domain + " - " + why;
+  v.earliest_safe.unbounded = true;
+  return v;
+}
+
+Outcome fromStore(const Config& config, const CheckOptions& o, const std::vector<std::string>& domains, WallTime now) {
+  Outcome out;
+  const std::filesystem::path dir = o.state_dir.empty() ? config.monitor.state_dir : std::filesystem::path(o.state_dir);
+  const auto db = dir / "dnsprop.db";
+  out.source = db.string();
+  std::error_code ec;
+  if (!std::filesystem::exists(db, ec)) {
+    out.error = "no state database at " + db.string() + " (has `dnsprop run` run with this config?)";
+    return out;
+  }
+  std::unique_ptr<StateStore> store;
+  PropagationModel model;
+  try {
+    store = StateStore::open(db);
+    for (auto& [key, state] : store->loadTargets()) model.restore(key, std::move(state));
+  } catch (const std::exception& e) {
+    out.error = std::string("cannot read the state database: ") + e.what();
+    return out;
+  }
+  for (const auto& d : domains) {
+    std::optional<RoundRecord> record;
+    try {
+      if (auto fact = store->fact("round/" + d)) record = roundRecordFromJson(nlohmann::json::parse(*fact));
+    } catch (const std::exception& e) {
+      out.verdicts.push_back(unknownVerdict(d, now, std::string("unreadable round record: ") + e.what()));
+      continue;
+    }
+    out.verdicts.push_back(decide(now, d, record, model, o.settings));
+  }
+  return out;
+}
+
+Outcome fromUrl(const CheckOptions& o, const std::vector<std::string>& domains, WallTime now) {
+  Outcome out;
+  std::string url = o.url;
+  if (url.size() < 5 || url.compare(url.size() - 5, 5, ".json") != 0) {
+    if (!url.empty() && url.back() == '/') url.pop_back();
+    url += "/status.json";
+  }
+  out.source = url;
+  const HttpResult r = httpGet(url);
+  if (!r.ok) {
+    out.error = r.error;
+    return out;
+  }
+  if (r.status != 200) {
+    out.error = url + " answered HTTP " + std::to_string(r.status);
+    return out;
+  }
+  try {
+    const auto doc = nlohmann::json::parse(r.body);
+    const Duration interval = std::chrono::duration_cast<Duration>(
+        std::chrono::duration<double>(doc.at("interval_seconds").get<double>()));
+    std::map<std::string, Verdict> by_domain;
+    for (const auto& m : doc.at("migrations")) {
+      Verdict v = verdictFromJson(m.at("verdict"));
+      by_domain[v.domain] = recheckFreshness(std::move(v), now, interval, o.settings);
+    }
+    for (const auto& d : domains) {
+      auto it = by_domain.find(d);
+      out.verdicts.push_back(it != by_domain.end() ? it->second
+                                                   : unknownVerdict(d, now, "not monitored by " + url));
+    }
+  } catch (const std::exception& e) {
+    out.error = url + " is not a dnsprop status document: " + e.what();
+  }
+  return out;
+}
+
+// One round of the monitor of our own, in a throw-away state directory.
+Outcome live(Config config, const std::vector<std::string>& domains) {
+  Outcome out;
+  out.source = "live survey (one round)";
+  char tmpl[] = "/tmp/dnsprop-check-XXXXXX";
+  const char* dir = mkdtemp(tmpl);
+  if (dir == nullptr) {
+    out.error = "cannot create a temporary state directory";
+    return out;
+  }
+  struct Cleanup {
+    std::string path;
+    ~Cleanup() {
+      std::error_code ec;
+      std::filesystem::remove_all(path, ec);
+    }
+  } cleanup{dir};
+  config.monitor.state_dir = dir;
+  config.monitor.interval = std::chrono::seconds(2);  // spread the round over 1 s
+  uv::Loop loop;
+  SystemClock clock;
+  auto registry = std::make_shared<prometheus::Registry>();
+  auto monitor = std::make_unique<Monitor>(loop.get(), clock, config, registry);
+  uv::UvPtr<uv_timer_t> poll(uv::allocHandle<uv_timer_t>());
+  uv_timer_init(loop.get(), poll.get());
+  struct Ctx {
+    Monitor* monitor;
+    uv_loop_t* loop;
+  } ctx{monitor.get(), loop.get()};
+  poll->data = &ctx;
+  uv_timer_start(
+      poll.get(),
+      [](uv_timer_t* t) {
+        auto* c = static_cast<Ctx*>(t->data);
+        if (c->monitor->roundsCompleted() >= 1) {
+          c->monitor->stop();
+          uv_timer_stop(t);
+          uv_stop(c->loop);
+        }
+      },
+      50, 50);
+  monitor->start();
+  uv_run(loop.get(), UV_RUN_DEFAULT);
+  const auto snap = monitor->snapshot();
+  const WallTime now = clock.wall();
+  for (const auto& d : domains) {
+    auto it = std::find_if(snap->migrations.begin(), snap->migrations.end(),
+                           [&](const MigrationSnapshot& m) { return m.domain == d; });
+    if (it == snap->migrations.end()) {
+      out.verdicts.push_back(unknownVerdict(d, now, "not in the configuration"));
+      continue;
+    }
+    Verdict v = it->verdict;
+    if (v.status == VerdictStatus::Safe) {
+      // One sample cannot prove that no cache still holds OLD.
+      v.status = VerdictStatus::NotYet;
+      v.summary = "NOT_YET: " + d + " - every resolver answers NEW in this one survey, but one survey "
+                  "cannot prove safety; run `dnsprop run` over the hold window";
+    }
+    out.verdicts.push_back(std::move(v));
+  }
+  monitor.reset();
+  return out;
+}
+
+int report(const Outcome& out, const CheckOptions& o, WallTime now) {
+  VerdictStatus overall = out.verdicts.empty() ? VerdictStatus::Unknown : VerdictStatus::Safe;
+  for (const auto& v : out.verdicts) overall = worst(overall, v.status);
+  std::string summary;
+  if (out.verdicts.size() == 1) {
+    summary = out.verdicts.front().summary;
+  } else {
+    std::size_t safe = 0;
+    for (const auto& v : out.verdicts) safe += v.status == VerdictStatus::Safe ? 1 : 0;
+    summary = std::string(toString(overall)) + ": " + std::to_string(safe) + " of " +
+              std::to_string(out.verdicts.size()) + " migrations safe";
+    for (const auto& v : out.verdicts) {
+      if (v.status == overall && overall != VerdictStatus::Safe) {
+        summary += " (" + v.summary + ")";
+        break;
+      }
+    }
+  }
+  if (o.output == "json") {
+    nlohmann::json migrations = nlohmann::json::array();
+    for (const auto& v : out.verdicts) migrations.push_back(toJson(v));
+    nlohmann::json doc{{"status", std::string(toString(overall))},
+                       {"exit_code", exitCode(overall)},
+                       {"summary", summary},
+                       {"generated_at", formatRfc3339(now)},
+                       {"source", out.source},
+                       {"migrations", migrations}};
+    std::cout << doc.dump(2) << "\n";
+  } else {
+    std::cout << summary << "\n";
+    for (const auto& v : out.verdicts) {
+      // The first line of renderText is the summary again; skip it for one migration.
+      std::string text = renderText(v);
+      if (out.verdicts.size() == 1) text = text.substr(text.find('\n') + 1);
+      std::cout << text;
+    }
+    std::cout << "source: " << out.source << "\n";
+  }
+  return exitCode(overall);
+}
+
+}  // namespace
+
+void addCheckCommand(CLI::App& app, GlobalOptions& g, Action& action) {
+  auto opts = std::make_shared<CheckOptions>();
+  auto* cmd = app.add_subcommand(
+      "check",
+      "Is it safe to shut down the old server? Exit 0 SAFE, 1 NOT YET, 2 CRITICAL, 3 UNKNOWN "
+      "(monitoring-plugin codes; see docs/VERDICT.md)");
+  cmd->add_option("--domain", opts->domains, "Migration(s) to judge (default: every migration in the config)");
+  cmd->add_option("--output,-o", opts->output, "Output format: text or json")
+      ->check(CLI::IsMember({"text", "json"}));
+  cmd->add_flag("--live", opts->live,
+                "Run one survey now instead of reading recorded data (never answers SAFE)");
+  cmd->add_option("--url", opts->url,
+                  "Read a running monitor's status instead of the state database "
+                  "(e.g. http://127.0.0.1:10153)");
+  cmd->add_option("--state-dir", opts->state_dir, "State directory to read (default: monitor.state_dir)");
+  cmd->add_option("--max-age", opts->max_age,
+                  "Data older than this means the monitor stopped: CRITICAL (default: 3 intervals + 60s)");
+  cmd->callback([&g, &action, opts] {
+    action = [&g, opts]() -> int {
+      const WallTime now = std::chrono::system_clock::now();
+      CheckOptions& o = *opts;
+      if (!o.max_age.empty()) {
+        const auto d = parseDuration(o.max_age);
+        if (!d) {
+          std::cerr << "dnsprop check: --max-age: \"" << o.max_age << "\" is not a duration (e.g. 15m)\n";
+          return exitCode(VerdictStatus::Unknown);
+        }
+        o.settings.stale_intervals = 0;
+        o.settings.stale_slack = *d;
+      }
+      if ((o.live ? 1 : 0) + (o.url.empty() ? 0 : 1) > 1) {
+        std::cerr << "dnsprop check: --live and --url exclude each other\n";
+        return exitCode(VerdictStatus::Unknown);
+      }
+      std::optional<Config> config;
+      std::vector<std::string> domains;
+      for (const auto& d : o.domains) domains.push_back(normaliseDomain(d));
+      Outcome out;
+      try {
+        config = loadSelectedConfig(g);
+      } catch (const std::exception& e) {
+        // --url needs no config when domains are given.
+        if (o.url.empty() || domains.empty()) {
+          out.source = "configuration";
+          out.error = std::string("configuration: ") + e.what();
+        }
+      }
+      if (out.error.empty() && domains.empty() && config) {
+        for (const auto& m : config->migrations) domains.push_back(m.domain);
+      }
+      if (out.error.empty() && domains.empty()) out.error = "no migration to judge (none configured, no --domain)";
+      if (out.error.empty()) {
+        try {
+          if (o.live) {
+            Config c = *config;
+            std::erase_if(c.migrations, [&](const Migration& m) {
+              return std::find(domains.begin(), domains.end(), m.domain) == domains.end();
+            });
+            out = live(std::move(c), domains);
+          } else if (!o.url.empty()) {
+            out = fromUrl(o, domains, now);
+          } else {
+            out = fromStore(*config, o, domains, now);
+          }
+        } catch (const std::exception& e) {
+          out.error = e.what();
+        }
+      }
+      if (!out.error.empty()) {
+        out.verdicts.clear();
+        if (domains.empty()) domains.push_back("(all)");
+        for (const auto& d : domains) out.verdicts.push_back(unknownVerdict(d, now, out.error));
+      }
+      return report(out, o, now);
     };
   });
 }

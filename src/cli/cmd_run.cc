@@ -6,7 +6,10 @@
 
 #include "cli/cli.h"
 #include "common/log.h"
+#include <nlohmann/json.hpp>
+
 #include "http/metrics.h"
+#include "http/status_json.h"
 #include "http/web_server.h"
 #include "net/monitor.h"
 #include "net/uv_handle.h"
@@ -26,6 +29,15 @@ class Daemon {
     monitor_ = std::make_unique<Monitor>(loop_.get(), clock_, std::move(config), metrics_.registry());
     metrics_.setReloadResult(true, clock_.wall());
     web_ = std::make_unique<WebServer>(listen, metrics_);
+    // /status.json: the last published snapshot (read on civetweb's threads; the
+    // snapshot is immutable, Monitor::snapshot() is thread-safe).
+    web_->handle("/status.json", [m = monitor_.get()](const WebServer::Request&) {
+      WebServer::Response r;
+      r.content_type = "application/json";
+      r.body = statusJson(*m->snapshot()).dump();
+      r.headers.emplace_back("Cache-Control", "no-store");
+      return r;
+    });
     publishLanding();
     log::info("dnsprop started",
               {{"listen", join(listen)},

@@ -65,6 +65,9 @@ struct Migration {
   std::vector<Endpoint> parent_servers;   // optional; discovered from the root when empty
   std::optional<WallTime> switch_time;
   Duration min_parallel = std::chrono::hours(24 * 14);
+  // How long after switch_time the parent may still list the old name servers before
+  // the verdict says CRITICAL ("old still delegated long after the switch").
+  Duration delegation_grace = std::chrono::hours(24);
 };
 
 struct Config {

@@ -847,8 +847,8 @@ class Loader {
       const toml::table* m = e.as_table();
       if (!m) wrongType({&e, mpath}, "a table");
       checkKeys(*m, fmt::format("in {}", mpath),
-                {"domain", "watch", "switch_time", "min_parallel", "parent_servers", "old",
-                 "new"});
+                {"domain", "watch", "switch_time", "min_parallel", "delegation_grace",
+                 "parent_servers", "old", "new"});
       Migration mig;
       const toml::node* dn = m->get("domain");
       if (!dn) fail(e, fmt::format("{}: missing required key \"domain\"", mpath));
@@ -868,6 +868,7 @@ class Loader {
         mig.switch_time = switchTime({st, join(mpath, "switch_time")});
       }
       mig.min_parallel = duration(*m, "min_parallel", mpath).value_or(kDefaultMinParallel);
+      mig.delegation_grace = duration(*m, "delegation_grace", mpath).value_or(mig.delegation_grace);
       mig.parent_servers = endpointList(*m, "parent_servers", mpath);
       const Side old_side = side(*m, "old", mpath);
       const Side new_side = side(*m, "new", mpath);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "dns/dnssec.h"
 #include "dns/types.h"
 
 namespace dnsprop {
@@ -34,6 +35,105 @@ bool usable(const dns::Observation& o) {
   return o.outcome == dns::Outcome::Answer || o.outcome == dns::Outcome::NoData;
 }
 
+// F13: records of `type` owned by `zone` in an authoritative answer (AA=1): an answer
+// gives its RRset, NODATA an empty set. nullopt when the reply proves nothing (timeout,
+// error, referral or any reply without AA: a DS or DNSKEY set only counts from the
+// servers authoritative for it).
+std::optional<std::vector<dns::Record>> authoritativeSet(const dns::Observation& o, dns::QType type,
+                                                         const std::string& zone) {
+  if (!o.aa || !usable(o)) return std::nullopt;
+  std::vector<dns::Record> out;
+  for (const auto& r : o.chain) {
+    if (r.type == type && r.owner == zone) out.push_back(r);
+  }
+  if (o.outcome == dns::Outcome::Answer && out.empty()) return std::nullopt;  // off-name data
+  return out;
+}
+
+std::string joined(const std::vector<std::string>& parts) {
+  std::string s;
+  for (const auto& p : parts) s += (s.empty() ? "" : ", ") + p;
+  return s;
+}
+
+struct DsAnswer {
+  Endpoint server;
+  std::vector<dns::Record> ds;  // empty: the parent says there is no DS
+};
+struct KeyAnswer {
+  Endpoint server;
+  std::vector<dns::Record> keys;  // empty: the new server serves no DNSKEY (unsigned)
+};
+
+// The rule of docs/MODEL.md "DNSSEC (F13)". A validator asks one parent server for the
+// DS set and one new server for the DNSKEY set; it fails (SERVFAIL) when the DS set holds
+// checkable DS records and none matches a zone key of that server. So every pairing of
+// a DS set with a new server must have a match.
+DnssecState judgeDnssec(const Migration& m, const std::vector<DsAnswer>& parents,
+                        const std::vector<KeyAnswer>& servers, std::vector<std::string>& findings) {
+  if (parents.empty()) {
+    if (!m.parent_servers.empty()) findings.push_back("no parent server answered the DS query for " + m.domain);
+    return DnssecState::Unknown;
+  }
+  // Parent servers normally agree: judge each distinct DS set (order and TTL aside) once.
+  std::vector<std::vector<dns::Record>> sets;
+  const auto byRdata = [](const dns::Record& a, const dns::Record& b) { return a.rdata < b.rdata; };
+  const auto sameRdata = [](const dns::Record& a, const dns::Record& b) { return a.rdata == b.rdata; };
+  for (const auto& p : parents) {
+    if (p.ds.empty()) continue;
+    auto ds = p.ds;
+    std::sort(ds.begin(), ds.end(), byRdata);
+    const bool seen = std::any_of(sets.begin(), sets.end(), [&](const auto& s) {
+      return std::equal(s.begin(), s.end(), ds.begin(), ds.end(), sameRdata);
+    });
+    if (!seen) sets.push_back(std::move(ds));
+  }
+  if (sets.empty()) return DnssecState::Unsigned;
+  if (servers.empty()) {
+    if (!m.new_side.servers.empty()) {
+      findings.push_back("the parent publishes DS for " + m.domain +
+                         " but no new server answered the DNSKEY query");
+    }
+    return DnssecState::Unknown;
+  }
+  bool broken = false, unknown = false;
+  for (const auto& ds : sets) {
+    std::vector<std::string> labels, checkable;
+    for (const auto& r : ds) {
+      labels.push_back(dns::dsLabel(r));
+      if (const auto f = dns::readDs(r); f && dns::isCheckable(*f)) checkable.push_back(labels.back());
+    }
+    if (checkable.empty()) {
+      unknown = true;
+      findings.push_back("parent DS " + joined(labels) + " for " + m.domain +
+                         " uses only algorithms or digest types dnsprop cannot check");
+      continue;
+    }
+    std::vector<std::string> unsigned_servers, mismatched;
+    for (const auto& s : servers) {
+      const bool match = std::any_of(ds.begin(), ds.end(), [&](const dns::Record& r) {
+        return dns::matchDs(r, s.keys) == dns::DsMatch::Matches;
+      });
+      if (match) continue;
+      (s.keys.empty() ? unsigned_servers : mismatched).push_back(s.server.toString());
+    }
+    const std::string what = "parent DS " + joined(checkable) + " for " + m.domain;
+    const std::string why = ": validating resolvers will SERVFAIL (F13)";
+    if (!mismatched.empty()) {
+      broken = true;
+      findings.push_back(what + (checkable.size() == 1 ? " matches" : " match") +
+                         " no DNSKEY of the new servers (" + joined(mismatched) + ")" + why);
+    }
+    if (!unsigned_servers.empty()) {
+      broken = true;
+      findings.push_back(what + " but the new servers (" + joined(unsigned_servers) +
+                         ") serve no DNSKEY" + why);
+    }
+  }
+  if (broken) return DnssecState::Broken;
+  return unknown ? DnssecState::Unknown : DnssecState::Valid;
+}
+
 }  // namespace
 
 std::string_view toString(TruthRole r) {
@@ -56,6 +156,36 @@ std::string_view toString(Delegation d) {
   return "unknown";
 }
 
+std::string_view toString(DnssecState s) {
+  switch (s) {
+    case DnssecState::Unknown: return "unknown";
+    case DnssecState::Unsigned: return "unsigned";
+    case DnssecState::Valid: return "valid";
+    case DnssecState::Broken: return "broken";
+  }
+  return "unknown";
+}
+
+dns::QType truthQType(const TruthQuery& q) {
+  switch (q.kind) {
+    case TruthKind::Data: return dns::toQType(q.type);
+    case TruthKind::Ds: return dns::kTypeDs;
+    case TruthKind::Dnskey: return dns::kTypeDnskey;
+  }
+  return dns::toQType(q.type);
+}
+
+dns::QueryOptions truthQueryOptions(const TruthQuery& q) {
+  dns::QueryOptions o;
+  o.recursion_desired = false;
+  switch (q.kind) {
+    case TruthKind::Data: break;
+    case TruthKind::Ds:
+    case TruthKind::Dnskey: o.dnssec_ok = true; break;
+  }
+  return o;
+}
+
 std::vector<TruthQuery> truthQueries(const Migration& m) {
   std::vector<TruthQuery> out;
   for (const auto& s : m.parent_servers) out.push_back({TruthRole::Parent, s, m.domain, RRType::NS});
@@ -70,6 +200,9 @@ std::vector<TruthQuery> truthQueries(const Migration& m) {
       }
     }
   }
+  // F13: the DS set where validators get it, and the keys it must match.
+  for (const auto& s : m.parent_servers) out.push_back({TruthRole::Parent, s, m.domain, RRType::NS, TruthKind::Ds});
+  for (const auto& s : m.new_side.servers) out.push_back({TruthRole::New, s, m.domain, RRType::NS, TruthKind::Dnskey});
   return out;
 }
 
@@ -84,10 +217,21 @@ GroundTruth evaluateTruth(const Migration& m, const std::vector<TruthQuery>& que
   std::size_t parents_usable = 0;
   bool old_unknown = false;
   std::map<std::pair<std::string, RRType>, std::vector<AnswerClass>> data[2];
+  std::vector<DsAnswer> ds_answers;
+  std::vector<KeyAnswer> key_answers;
 
   for (std::size_t i = 0; i < queries.size() && i < observations.size(); ++i) {
     const TruthQuery& q = queries[i];
     const dns::Observation& o = observations[i];
+    switch (q.kind) {
+      case TruthKind::Data: break;
+      case TruthKind::Ds:
+        if (auto ds = authoritativeSet(o, dns::kTypeDs, m.domain)) ds_answers.push_back({q.server, std::move(*ds)});
+        continue;
+      case TruthKind::Dnskey:
+        if (auto keys = authoritativeSet(o, dns::kTypeDnskey, m.domain)) key_answers.push_back({q.server, std::move(*keys)});
+        continue;
+    }
     switch (q.role) {
       case TruthRole::Parent: {
         if (!usable(o)) {
@@ -177,6 +321,9 @@ GroundTruth evaluateTruth(const Migration& m, const std::vector<TruthQuery>& que
   for (const auto& st : g.old_servers) {
     if (st.serves_zone) {
       g.old_serving_zone = true;
+      for (const auto& h : st.ns) {
+        if (old_ns.count(h) > 0 && new_ns.count(h) == 0) g.old_serves_old_ns = true;
+      }
       if (st.ns_ttl) g.old_child_ns_ttl = g.old_child_ns_ttl ? std::max(*g.old_child_ns_ttl, *st.ns_ttl) : *st.ns_ttl;
     }
   }
@@ -211,6 +358,8 @@ GroundTruth evaluateTruth(const Migration& m, const std::vector<TruthQuery>& que
     }
   }
   if (g.new_lame) g.plan_ok = false;
+
+  g.dnssec = judgeDnssec(m, ds_answers, key_answers, g.findings);
   return g;
 }
 

@@ -15,6 +15,7 @@
 #include "common/endpoint.h"
 #include "config/config.h"
 #include "dns/observation.h"
+#include "dns/query.h"
 #include "model/classify.h"
 
 namespace dnsprop {
@@ -22,15 +23,26 @@ namespace dnsprop {
 enum class TruthRole { Parent, Old, New };
 std::string_view toString(TruthRole r);  // "parent" | "old" | "new"
 
+// What a truth query asks for: `type` data, or for DNSSEC (F13) the domain's DS set at
+// the parent or its DNSKEY set at the new servers (types a watch cannot name).
+enum class TruthKind { Data, Ds, Dnskey };
+
 struct TruthQuery {
   TruthRole role = TruthRole::Parent;
   Endpoint server;
   std::string name;   // absolute, lower-case
-  RRType type = RRType::NS;
+  RRType type = RRType::NS;         // what is asked when kind == Data; unused otherwise
+  TruthKind kind = TruthKind::Data;
 };
 
+// The wire type and the options (RD=0; DO=1 for DS/DNSKEY, as validators ask) to build
+// the query for `q` with.
+dns::QType truthQType(const TruthQuery& q);
+dns::QueryOptions truthQueryOptions(const TruthQuery& q);
+
 // What to ask this round: the parent servers for the domain's NS (a referral), the old
-// and new servers for the apex NS and for every watched (name, type).
+// and new servers for the apex NS and for every watched (name, type); then the parent
+// servers for the domain's DS and the new servers for its DNSKEY (F13).
 std::vector<TruthQuery> truthQueries(const Migration& m);
 
 enum class Delegation {
@@ -41,6 +53,20 @@ enum class Delegation {
   Other,    // to something else, or parent servers disagree
 };
 std::string_view toString(Delegation d);
+
+// DNSSEC of the delegation after the move (FAULTS F13), from the DS set at the parent
+// and the DNSKEY set the NEW servers serve.
+enum class DnssecState {
+  Unknown,   // not established (no parent or new server answered usably, or the DS
+             // records use algorithms/digests validators may ignore)
+  Unsigned,  // the parent answered authoritatively: no DS for the domain
+  Valid,     // every DS set at the parent has a DS matching a zone key of every new
+             // server that answered (docs/MODEL.md "DNSSEC (F13)")
+  Broken,    // DS at the parent but none matches a DNSKEY of some new server (or it
+             // serves none): validating resolvers answer SERVFAIL (the old provider's
+             // DS left behind)
+};
+std::string_view toString(DnssecState s);  // "unknown" "unsigned" "valid" "broken"
 
 struct ServerTruth {
   Endpoint server;
@@ -63,6 +89,10 @@ struct GroundTruth {
   bool any_parent_lists_old = false;
   std::vector<ServerTruth> old_servers, new_servers;
   bool old_serving_zone = false;                 // any OLD server still AA for the zone (F9)
+  // Some OLD server serving the zone lists an OLD-only name server in its own NS set:
+  // what lets child-centric resolvers renew the OLD delegation (F9). An old server that
+  // serves the zone with the NEW NS set hands renewing resolvers the NEW servers.
+  bool old_serves_old_ns = false;
   // True when every OLD server gave a definite answer this round (AA data, REFUSED,
   // NXDOMAIN, SERVFAIL, an answer without AA): only then does old_serving_zone == false
   // mean "no longer serving". A timeout proves nothing (the daemon keeps what it knew).
@@ -75,6 +105,7 @@ struct GroundTruth {
   std::map<std::pair<std::string, RRType>, AnswerClass> old_data, new_data;
   bool plan_ok = false;
   std::uint32_t old_data_max_ttl = 0;            // longest TTL on OLD data the old servers serve
+  DnssecState dnssec = DnssecState::Unknown;
   std::vector<std::string> findings;             // human-readable, one per problem
 };
 

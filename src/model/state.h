@@ -54,6 +54,7 @@ struct TruthContext {
   std::optional<WallTime> old_last_serving;
   // Operator floor: max(switch_time, parent_switch_seen) + min_parallel (config).
   std::optional<WallTime> min_parallel_until;
+  friend bool operator==(const TruthContext&, const TruthContext&) = default;
 };
 
 // Why EarliestSafe::at is what it is (the binding constraint).
@@ -78,6 +79,7 @@ struct EarliestSafe {
   // The target whose predicted OLD expiry is `at`, when one is (it may be set while
   // `basis` names the open-ended cause).
   std::optional<TargetKey> target;
+  friend bool operator==(const EarliestSafe&, const EarliestSafe&) = default;
 };
 
 class PropagationModel {

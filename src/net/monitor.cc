@@ -8,8 +8,10 @@
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
 #include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
 
 #include "common/log.h"
+#include "common/time_format.h"
 #include "dns/query.h"
 #include "model/selection.h"
 
@@ -26,8 +28,39 @@ double unixSeconds(WallTime t) {
   return std::chrono::duration<double>(t.time_since_epoch()).count();
 }
 
-std::int64_t unixMillis(WallTime t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+std::string roundKey(const std::string& domain) { return "round/" + domain; }
+std::string historyKey(const std::string& domain) { return "history/" + domain; }
+
+constexpr VerdictStatus kVerdicts[] = {VerdictStatus::Safe, VerdictStatus::NotYet, VerdictStatus::Critical,
+                                       VerdictStatus::Unknown};
+constexpr DnssecState kDnssecStates[] = {DnssecState::Unknown, DnssecState::Unsigned, DnssecState::Valid,
+                                         DnssecState::Broken};
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// Why a probe gave no usable answer, as the dnsprop_resolver_failures_total reason; empty
+// when it did.
+std::string_view failureReason(dns::Outcome o) {
+  switch (o) {
+    case dns::Outcome::Answer:
+    case dns::Outcome::NxDomain:
+    case dns::Outcome::NoData:
+      return "";
+    case dns::Outcome::Timeout: return "timeout";
+    case dns::Outcome::ServFail: return "servfail";
+    case dns::Outcome::Refused: return "refused";
+    case dns::Outcome::Malformed: return "malformed";
+    case dns::Outcome::NetworkError: return "network";
+    case dns::Outcome::TruncatedFailed: return "truncated";
+    case dns::Outcome::NotAuthoritative:
+    case dns::Outcome::OtherRcode:
+      return "other";
+  }
+  return "other";
 }
 
 std::string factKey(const std::string& domain) { return "parent_switch_seen/" + domain; }
@@ -57,57 +90,101 @@ struct Monitor::Plan {
   // are truths[i - questions*resolvers].
   std::vector<ProbeTarget> targets;
   std::vector<std::string> discovered;  // domains whose parent_servers came from discovery
+  std::vector<std::string> excluded;    // selected resolvers the config excludes from the verdict
   std::size_t probeSlots() const { return questions.size() * resolvers.size(); }
 };
 
 struct Monitor::Metrics {
-  explicit Metrics(prometheus::Registry& r)
-      : resolvers(prometheus::BuildGauge()
-                      .Name("dnsprop_resolvers")
-                      .Help("Resolvers whose last answer for the target is in each state.")
-                      .Register(r)),
-        ratio(prometheus::BuildGauge()
-                  .Name("dnsprop_propagation_ratio")
-                  .Help("Share of resolvers whose last answer is NEW (0 to 1).")
-                  .Register(r)),
-        earliest(prometheus::BuildGauge()
-                     .Name("dnsprop_earliest_safe_timestamp_seconds")
-                     .Help("Earliest time no resolver can still serve OLD data (Unix time; "
-                           "+Inf while open-ended, NaN while unknown).")
-                     .Register(r)),
-        delegation(prometheus::BuildGauge()
-                       .Name("dnsprop_parent_delegation")
-                       .Help("What the parent zone delegates the domain to (state set).")
-                       .Register(r)),
-        last_old(prometheus::BuildGauge()
-                     .Name("dnsprop_last_old_seen_timestamp_seconds")
-                     .Help("Last time any resolver answered with OLD data for the target (Unix time).")
-                     .Register(r)),
+  // Every series carries the instance's vantage (a constant label of every family).
+  Metrics(prometheus::Registry& r, const std::string& vantage)
+      : resolvers(gaugeFamily(r, vantage, "dnsprop_resolvers",
+                              "Resolvers whose last answer for the target is in each state.")),
+        ratio(gaugeFamily(r, vantage, "dnsprop_propagation_ratio",
+                          "Share of resolvers whose last answer is NEW (0 to 1).")),
+        earliest(gaugeFamily(r, vantage, "dnsprop_earliest_safe_timestamp_seconds",
+                             "Earliest time no resolver can still serve OLD data (Unix time; "
+                             "+Inf while open-ended, NaN while unknown).")),
+        delegation(gaugeFamily(r, vantage, "dnsprop_parent_delegation",
+                               "What the parent zone delegates the domain to (state set).")),
+        last_old(gaugeFamily(r, vantage, "dnsprop_last_old_seen_timestamp_seconds",
+                             "Last time any resolver answered with OLD data for the target (Unix time).")),
+        verdict(gaugeFamily(r, vantage, "dnsprop_verdict",
+                            "Verdict on shutting down the old server (state set: safe, not_yet, "
+                            "critical, unknown).")),
+        condition(gaugeFamily(r, vantage, "dnsprop_verdict_condition",
+                              "1 when the condition of the verdict rule holds (docs/VERDICT.md).")),
+        auth_serving(gaugeFamily(r, vantage, "dnsprop_authoritative_serving",
+                                 "1 when the old/new authoritative servers serve the zone (AA).")),
+        auth_lame(gaugeFamily(r, vantage, "dnsprop_authoritative_lame",
+                              "1 when some authoritative server of the role is lame for the zone.")),
+        dnssec(gaugeFamily(r, vantage, "dnsprop_dnssec",
+                           "DNSSEC of the delegation (state set: unknown, unsigned, valid, broken).")),
+        resolver_info(gaugeFamily(r, vantage, "dnsprop_resolver_info",
+                                  "Catalog facts of each selected resolver (constant 1).")),
+        resolver_state(gaugeFamily(r, vantage, "dnsprop_resolver_state",
+                                   "Class of the resolver's last answer for the target (state set).")),
+        resolver_expiry(gaugeFamily(r, vantage, "dnsprop_resolver_old_expiry_timestamp_seconds",
+                                    "Predicted time the resolver drops OLD data for the target (Unix time).")),
+        resolver_last_probe(gaugeFamily(r, vantage, "dnsprop_resolver_last_probe_timestamp_seconds",
+                                        "When the resolver last gave a probe result (Unix time).")),
+        resolver_queries(prometheus::BuildCounter()
+                             .Name("dnsprop_resolver_queries_total")
+                             .Help("Probes sent to the resolver.")
+                             .Labels({{"vantage", vantage}})
+                             .Register(r)),
+        resolver_failures(prometheus::BuildCounter()
+                              .Name("dnsprop_resolver_failures_total")
+                              .Help("Probes to the resolver without a usable answer, by reason.")
+                              .Labels({{"vantage", vantage}})
+                              .Register(r)),
+        resolver_latency(prometheus::BuildHistogram()
+                             .Name("dnsprop_resolver_latency_seconds")
+                             .Help("Time to an accepted answer from the resolver.")
+                             .Labels({{"vantage", vantage}})
+                             .Register(r)),
         probes(prometheus::BuildCounter()
                    .Name("dnsprop_probes_total")
                    .Help("Probes completed, by outcome.")
+                   .Labels({{"vantage", vantage}})
                    .Register(r)),
         rounds(prometheus::BuildCounter()
                    .Name("dnsprop_rounds_total")
                    .Help("Probe rounds completed.")
+                   .Labels({{"vantage", vantage}})
                    .Register(r)
                    .Add({})),
-        last_probe(prometheus::BuildGauge()
-                       .Name("dnsprop_last_probe_timestamp_seconds")
-                       .Help("When the last probe round finished (Unix time).")
-                       .Register(r)
+        last_probe(gaugeFamily(r, vantage, "dnsprop_last_probe_timestamp_seconds",
+                               "When the last probe round finished (Unix time).")
                        .Add({})),
         store_errors(prometheus::BuildCounter()
                          .Name("dnsprop_store_errors_total")
                          .Help("Rounds that could not be committed to the state database.")
+                         .Labels({{"vantage", vantage}})
                          .Register(r)
                          .Add({})) {}
+
+  static prometheus::Family<prometheus::Gauge>& gaugeFamily(prometheus::Registry& r, const std::string& vantage,
+                                                            const char* name, const char* help) {
+    return prometheus::BuildGauge().Name(name).Help(help).Labels({{"vantage", vantage}}).Register(r);
+  }
 
   prometheus::Family<prometheus::Gauge>& resolvers;
   prometheus::Family<prometheus::Gauge>& ratio;
   prometheus::Family<prometheus::Gauge>& earliest;
   prometheus::Family<prometheus::Gauge>& delegation;
   prometheus::Family<prometheus::Gauge>& last_old;
+  prometheus::Family<prometheus::Gauge>& verdict;
+  prometheus::Family<prometheus::Gauge>& condition;
+  prometheus::Family<prometheus::Gauge>& auth_serving;
+  prometheus::Family<prometheus::Gauge>& auth_lame;
+  prometheus::Family<prometheus::Gauge>& dnssec;
+  prometheus::Family<prometheus::Gauge>& resolver_info;
+  prometheus::Family<prometheus::Gauge>& resolver_state;
+  prometheus::Family<prometheus::Gauge>& resolver_expiry;
+  prometheus::Family<prometheus::Gauge>& resolver_last_probe;
+  prometheus::Family<prometheus::Counter>& resolver_queries;
+  prometheus::Family<prometheus::Counter>& resolver_failures;
+  prometheus::Family<prometheus::Histogram>& resolver_latency;
   prometheus::Family<prometheus::Counter>& probes;
   prometheus::Counter& rounds;
   prometheus::Gauge& last_probe;
@@ -131,6 +208,13 @@ struct Monitor::Metrics {
     this_round.insert({&f, &g});
     return g;
   }
+  // Latency buckets from 1 ms to about 8 s (doubling): resolvers answer from cache in
+  // ms, iterate in tens to hundreds of ms, time out in seconds.
+  static const prometheus::Histogram::BucketBoundaries& latencyBuckets() {
+    static const prometheus::Histogram::BucketBoundaries b = {0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064,
+                                                               0.128, 0.256, 0.512, 1.024, 2.048, 4.096, 8.192};
+    return b;
+  }
 };
 
 Monitor::Monitor(uv_loop_t* loop, const Clock& clock, Config config,
@@ -144,7 +228,7 @@ Monitor::Monitor(uv_loop_t* loop, const Clock& clock, Config config,
   for (const auto& [key, sample] : store_->lastSamples()) throttle_.remember(key, sample);
   for (const auto& m : plan_->config.migrations) loadFacts(m.domain);
   registry_ = std::move(registry);
-  metrics_ = std::make_unique<Metrics>(*registry_);
+  metrics_ = std::make_unique<Metrics>(*registry_, plan_->config.monitor.vantage);
   rebuildEngine();
   round_timer_.reset(uv::allocHandle<uv_timer_t>());
   uv_timer_init(loop_, round_timer_.get());
@@ -189,6 +273,14 @@ void Monitor::loadFacts(const std::string& domain) {
       tm.old_child_ns_ttl = std::max(tm.old_child_ns_ttl, j.value("old_child_ns_ttl", 0u));
       tm.old_data_ttl = std::max(tm.old_data_ttl, j.value("old_data_ttl", 0u));
     }
+    if (const auto j = json(historyKey(domain)); j.is_array() && !history_.count(domain)) {
+      auto& h = history_[domain];
+      for (const auto& p : j) {
+        if (p.is_array() && p.size() == 2 && p[0].is_number_integer() && p[1].is_number()) {
+          h.emplace_back(fromUnixMillis(p[0].get<std::int64_t>()), p[1].get<double>());
+        }
+      }
+    }
     if (const auto j = json(oldServingKey(domain)); j.is_object()) {
       if (j.contains("serving") && j["serving"].is_boolean()) old_serving_[domain] = j["serving"].get<bool>();
       if (auto t = ms(j, "last_serving_ms")) {
@@ -225,8 +317,11 @@ std::unique_ptr<Monitor::Plan> Monitor::buildPlan(Config config) const {
   auto plan = std::make_unique<Plan>();
   plan->config = std::move(config);
   plan->resolvers = selectConfiguredResolvers(plan->config.resolvers);
-  dns::QueryOptions authoritative;
-  authoritative.recursion_desired = false;
+  for (const auto& r : plan->resolvers) {
+    for (const auto& ex : plan->config.resolvers.exclude) {
+      if (ex == r.endpoint) plan->excluded.push_back(r.name);
+    }
+  }
   for (std::size_t mi = 0; mi < plan->config.migrations.size(); ++mi) {
     Migration& m = plan->config.migrations[mi];
     if (m.parent_servers.empty()) {
@@ -244,7 +339,7 @@ std::unique_ptr<Monitor::Plan> Monitor::buildPlan(Config config) const {
     const auto& tq = plan->truth_queries.back();
     for (std::size_t i = 0; i < tq.size(); ++i) {
       plan->truths.push_back(
-          {mi, i, std::make_unique<dns::QueryTemplate>(tq[i].name, dns::toQType(tq[i].type), authoritative)});
+          {mi, i, std::make_unique<dns::QueryTemplate>(tq[i].name, truthQType(tq[i]), truthQueryOptions(tq[i]))});
     }
   }
   for (const auto& q : plan->questions) {
@@ -386,6 +481,18 @@ void Monitor::onResult(std::size_t index, const dns::Observation& o) {
   const std::size_t R = plan_->resolvers.size();
   const auto& q = plan_->questions[index / R];
   const auto& r = plan_->resolvers[index % R];
+  {
+    const std::map<std::string, std::string> res{{"resolver", r.name}};
+    metrics_->resolver_queries.Add(res).Increment();
+    const std::string_view why = failureReason(o.outcome);
+    if (!why.empty()) {
+      metrics_->resolver_failures.Add({{"resolver", r.name}, {"reason", std::string(why)}}).Increment();
+    } else {
+      metrics_->resolver_latency.Add(res, Metrics::latencyBuckets())
+          .Observe(std::chrono::duration<double>(o.latency).count());
+    }
+    metrics_->resolver_last_probe.Add(res).Set(unixSeconds(clock_.wall()));
+  }
   const Migration& m = plan_->config.migrations[q.migration];
   const Classification c = classify(o, q.type, m.old_side, m.new_side);
   const Sample sample = makeSample(o, c, stableNow());
@@ -444,6 +551,9 @@ void Monitor::roundDone() {
   snap->taken = now;
   snap->rounds = rounds_;
   snap->resolvers = plan_->resolvers;
+  snap->vantage = plan_->config.monitor.vantage;
+  snap->interval = plan_->config.monitor.interval;
+  snap->excluded = plan_->excluded;
 
   for (const auto& [key, touched] : touched_) {
     if (const TargetState* st = model_.find(key)) store_->saveTarget(key, *st);
@@ -469,7 +579,8 @@ void Monitor::roundDone() {
       parent_switch_seen_[m.domain] = now;
       log::info("parent delegates to the new name servers only", {{"domain", m.domain}});
     }
-    if (ms.truth.old_state_known) old_serving_[m.domain] = ms.truth.old_serving_zone;
+    // F9: only an old server that still hands out an OLD NS set lets resolvers renew it.
+    if (ms.truth.old_state_known) old_serving_[m.domain] = ms.truth.old_serves_old_ns;
     if (!old_serving_.count(m.domain) || old_serving_[m.domain]) old_last_serving_[m.domain] = now;
     if (auto it = parent_switch_seen_.find(m.domain); it != parent_switch_seen_.end()) {
       ms.parent_switch_seen = it->second;
@@ -481,7 +592,103 @@ void Monitor::roundDone() {
       tm.old_data_ttl = std::max(tm.old_data_ttl, ms.truth.old_data_max_ttl);
     }
     saveFacts(m.domain);
-    ms.earliest_safe = model_.earliestSafe(m.domain, truthContext(ms));
+    const TruthContext ctx = truthContext(ms);
+    ms.earliest_safe = model_.earliestSafe(m.domain, ctx);
+
+    // What this round established, stored with it for `dnsprop check`, and the verdict.
+    RoundRecord& rec = ms.record;
+    rec.domain = m.domain;
+    rec.at = now;
+    rec.round = rounds_;
+    rec.interval = plan_->config.monitor.interval;
+    rec.vantage = plan_->config.monitor.vantage;
+    for (const auto& r : plan_->resolvers) rec.resolvers.push_back(r.name);
+    rec.excluded = plan_->excluded;
+    for (const auto& q : plan_->questions) {
+      if (q.migration == mi) rec.watch.emplace_back(q.name, q.type);
+    }
+    rec.delegation = ms.truth.delegation;
+    rec.any_parent_lists_old = ms.truth.any_parent_lists_old;
+    rec.new_servers_configured = !m.new_side.servers.empty();
+    rec.old_servers_configured = !m.old_side.servers.empty();
+    rec.plan_ok = ms.truth.plan_ok;
+    rec.new_lame = ms.truth.new_lame;
+    rec.dnssec = ms.truth.dnssec;
+    rec.findings = ms.truth.findings;
+    rec.context = ctx;
+    rec.switch_time = m.switch_time;
+    rec.min_parallel = m.min_parallel;
+    rec.delegation_grace = m.delegation_grace;
+    store_->putFact(roundKey(m.domain), toJson(rec).dump());
+    ms.verdict = decide(now, m.domain, rec, model_);
+    {
+      // History: the share of trusted targets answering NEW.
+      std::size_t total = 0, fresh_new = 0;
+      for (const auto& r : plan_->resolvers) {
+        if (std::find(plan_->excluded.begin(), plan_->excluded.end(), r.name) != plan_->excluded.end()) continue;
+        for (const auto& [name, type] : rec.watch) {
+          ++total;
+          const TargetState* st = model_.find({m.domain, name, type, r.name});
+          if (st != nullptr && st->current == AnswerClass::New) ++fresh_new;
+        }
+      }
+      auto& h = history_[m.domain];
+      h.emplace_back(now, total > 0 ? static_cast<double>(fresh_new) / static_cast<double>(total) : 0.0);
+      if (h.size() > kHistoryPoints) {
+        // Thin the older half by two: the window stays covered, recent rounds stay exact.
+        std::vector<std::pair<WallTime, double>> thinned;
+        const std::size_t half = h.size() / 2;
+        for (std::size_t i = 0; i < half; i += 2) thinned.push_back(h[i]);
+        thinned.insert(thinned.end(), h.begin() + static_cast<std::ptrdiff_t>(half), h.end());
+        h = std::move(thinned);
+      }
+      ms.history = h;
+      nlohmann::json hj = nlohmann::json::array();
+      for (const auto& [t, ratio] : h) hj.push_back({unixMillis(t), ratio});
+      store_->putFact(historyKey(m.domain), hj.dump());
+    }
+    for (auto st : kVerdicts) {
+      metrics_->gauge(metrics_->verdict, {{"domain", m.domain}, {"state", lower(toString(st))}})
+          .Set(ms.verdict.status == st ? 1 : 0);
+    }
+    for (const auto& c : ms.verdict.conditions) {
+      metrics_->gauge(metrics_->condition, {{"domain", m.domain}, {"condition", std::string(toString(c.id))}})
+          .Set(c.met ? 1 : 0);
+    }
+    for (auto d : kDnssecStates) {
+      metrics_->gauge(metrics_->dnssec, {{"domain", m.domain}, {"state", std::string(toString(d))}})
+          .Set(ms.truth.dnssec == d ? 1 : 0);
+    }
+    {
+      bool new_serving = !ms.truth.new_servers.empty();
+      for (const auto& st : ms.truth.new_servers) new_serving = new_serving && st.serves_zone;
+      metrics_->gauge(metrics_->auth_serving, {{"domain", m.domain}, {"role", "old"}})
+          .Set(ms.truth.old_serving_zone ? 1 : 0);
+      metrics_->gauge(metrics_->auth_serving, {{"domain", m.domain}, {"role", "new"}}).Set(new_serving ? 1 : 0);
+      bool old_lame = false;
+      for (const auto& st : ms.truth.old_servers) old_lame = old_lame || st.lame;
+      metrics_->gauge(metrics_->auth_lame, {{"domain", m.domain}, {"role", "old"}}).Set(old_lame ? 1 : 0);
+      metrics_->gauge(metrics_->auth_lame, {{"domain", m.domain}, {"role", "new"}}).Set(ms.truth.new_lame ? 1 : 0);
+    }
+    // Per target: state set and predicted OLD expiry.
+    for (const auto& r : plan_->resolvers) {
+      for (const auto& [name, type] : rec.watch) {
+        const TargetKey key{m.domain, name, type, r.name};
+        const TargetState* st = model_.find(key);
+        const std::map<std::string, std::string> base{
+            {"domain", m.domain}, {"name", name}, {"rrtype", std::string(toString(type))}, {"resolver", r.name}};
+        for (auto c : kClasses) {
+          auto labels = base;
+          labels["state"] = std::string(toString(c));
+          const AnswerClass cur = st != nullptr && st->has_samples ? st->current : AnswerClass::Error;
+          metrics_->gauge(metrics_->resolver_state, labels).Set(cur == c ? 1 : 0);
+        }
+        if (auto e = model_.oldExpiry(key, ctx)) {
+          metrics_->gauge(metrics_->resolver_expiry, base).Set(unixSeconds(*e));
+          ms.expiries[key] = *e;
+        }
+      }
+    }
 
     // Counts and metrics per (name, type).
     for (const auto& q : plan_->questions) {
@@ -518,6 +725,18 @@ void Monitor::roundDone() {
     else if (ms.earliest_safe.at) earliest = unixSeconds(*ms.earliest_safe.at);
     metrics_->gauge(metrics_->earliest, {{"domain", m.domain}}).Set(earliest);
     snap->migrations.push_back(std::move(ms));
+  }
+  for (const auto& r : plan_->resolvers) {
+    metrics_->gauge(metrics_->resolver_info, {{"resolver", r.name},
+                                              {"operator", r.operator_name},
+                                              {"country", r.country},
+                                              {"continent", r.continent}})
+        .Set(1);
+    metrics_->gauge(metrics_->resolver_last_probe, {{"resolver", r.name}});  // kept while selected
+    // Every failure reason exists from the start (at 0), so rate() sees the first failure.
+    for (const char* why : {"timeout", "servfail", "refused", "malformed", "network", "truncated", "other"}) {
+      metrics_->resolver_failures.Add({{"resolver", r.name}, {"reason", why}});
+    }
   }
   metrics_->endUpdate();
 

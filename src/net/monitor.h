@@ -37,6 +37,7 @@
 #include "net/uv_handle.h"
 #include "store/confirmation_throttle.h"
 #include "store/state_store.h"
+#include "verdict/verdict.h"
 
 namespace dnsprop {
 
@@ -46,12 +47,21 @@ struct MigrationSnapshot {
   std::optional<WallTime> parent_switch_seen;
   EarliestSafe earliest_safe;
   std::map<std::pair<std::string, RRType>, std::map<AnswerClass, int>> counts;  // per (name, type)
+  RoundRecord record;   // what the round established (also stored: "round/<domain>")
+  Verdict verdict;      // decide() at the end of the round
+  std::map<TargetKey, WallTime> expiries;  // model oldExpiry() of the plan's targets that have one
+  // Share of (trusted resolver, watched name) targets whose last answer is NEW, after
+  // each round, oldest first; thinned to at most kHistoryPoints (stored: "history/<domain>").
+  std::vector<std::pair<WallTime, double>> history;
 };
 
 // What the HTTP side and `check` may read: an immutable copy made at the end of a round.
 struct MonitorSnapshot {
   WallTime taken{};
   std::uint64_t rounds = 0;
+  std::string vantage;
+  Duration interval{};
+  std::vector<std::string> excluded;   // names of selected resolvers not trusted
   std::vector<MigrationSnapshot> migrations;
   std::map<TargetKey, TargetState> targets;
   std::vector<ResolverInfo> resolvers;
@@ -59,6 +69,8 @@ struct MonitorSnapshot {
 
 class Monitor {
  public:
+  static constexpr std::size_t kHistoryPoints = 1000;
+
   // Opens the store in config.monitor.state_dir (dnsprop.db), restores the model from it,
   // registers metrics in `registry`. Throws StoreError / CatalogError / std::exception.
   Monitor(uv_loop_t* loop, const Clock& clock, Config config,
@@ -117,6 +129,7 @@ class Monitor {
   std::map<std::string, bool> old_serving_;
   std::map<std::string, WallTime> old_last_serving_;
   std::map<std::string, bool> facts_loaded_;  // per domain: stored facts merged in
+  std::map<std::string, std::vector<std::pair<WallTime, double>>> history_;  // per domain
   // Parent servers found by iterating from the root hints, for migrations configured
   // without parent_servers; rediscovered every 6 h (5 min after a failure).
   std::unique_ptr<ParentDiscovery> discovery_;

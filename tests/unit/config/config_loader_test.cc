@@ -236,6 +236,7 @@ BOOST_AUTO_TEST_CASE(full_migration_is_read_and_normalised) {
       "          { name = \"cdn.example.net.\", types = [\"AAAA\"] } ]\n"
       "switch_time = 2026-11-20T10:00:00+09:00\n"
       "min_parallel = \"21d\"\n"
+      "delegation_grace = \"6h\"\n"
       "parent_servers = [\"192.0.2.1\", \"[2001:db8::1]:5353\"]\n"
       "[migration.old]\n"
       "addresses = [\"203.0.113.10\", \"2001:DB8::10\"]\n"
@@ -258,6 +259,7 @@ BOOST_AUTO_TEST_CASE(full_migration_is_read_and_normalised) {
   BOOST_TEST(std::chrono::duration_cast<std::chrono::seconds>(m.switch_time->time_since_epoch())
                  .count() == 1795136400);
   BOOST_TEST((m.min_parallel == std::chrono::hours(21 * 24)));
+  BOOST_TEST((m.delegation_grace == std::chrono::hours(6)));
   BOOST_TEST(addresses(m.parent_servers) ==
              (std::vector<std::string>{"192.0.2.1:53", "[2001:db8::1]:5353"}));
   BOOST_TEST(addresses(m.old_side.addresses) ==
@@ -276,6 +278,7 @@ BOOST_AUTO_TEST_CASE(migration_defaults) {
   BOOST_REQUIRE(c.migrations.size() == 1u);
   const Migration& m = c.migrations[0];
   BOOST_TEST((m.min_parallel == std::chrono::hours(14 * 24)));
+  BOOST_TEST((m.delegation_grace == std::chrono::hours(24)));
   BOOST_TEST(!m.switch_time.has_value());
   BOOST_TEST(m.parent_servers.empty());
   BOOST_TEST(m.old_side.ns.empty());

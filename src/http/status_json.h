@@ -1,0 +1,14 @@
+// The /status.json document (docs/STATUS-PAGE.md documents every field): what the
+// status page renders and what `dnsprop check --url` reads. Built from a published
+// MonitorSnapshot; pure and thread-safe (the snapshot is immutable).
+#pragma once
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "net/monitor.h"
+
+namespace dnsprop {
+
+nlohmann::json statusJson(const MonitorSnapshot& snapshot);
+
+}  // namespace dnsprop

@@ -1,0 +1,332 @@
+// `dnsprop check` end to end: the real `dnsprop run` binary watches the loopback world
+// (fake root, parent, old NSD, new Knot, Unbound, Knot Resolver, PowerDNS Recursor,
+// dnsmasq) while the delegation really switches with TTLs of a few seconds, and the real
+// `dnsprop check` binary is asked again and again. The invariant checked at EVERY sample:
+// whenever check exits 0, no resolver of the world answers OLD for any watched name
+// (asked directly, right then). Scenarios: clean switch, stopped monitor, TTL clamping,
+// a resolver that stops answering (and the same excluded), OLD reappearing after NEW,
+// and the old server still serving the zone (F9).
+#include <boost/test/unit_test.hpp>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <set>
+#include <thread>
+#include <nlohmann/json.hpp>
+
+#include "common/time_format.h"
+#include "support/dns_client.h"
+#include "support/dns_servers.h"
+#include "support/temp_dir.h"
+#include "support/wait.h"
+#include "support/world.h"
+
+using namespace dnsprop;
+using namespace dnsprop::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+boost::test_tools::assertion_result runningAsRoot(boost::unit_test::test_unit_id) {
+  boost::test_tools::assertion_result r(::geteuid() == 0);
+  r.message() << "the loopback world needs root (port 53)";
+  return r;
+}
+
+struct CheckResult {
+  int exit_code = -1;
+  nlohmann::json doc;
+  std::string raw;
+};
+
+// A running `dnsprop run` on the world, and `dnsprop check` against its state.
+struct Watch {
+  Watch(const LoopbackWorld& w, ConfigOptions opts = {}, const std::string& extra_resolvers_toml = "")
+      : world(w) {
+    opts.state_dir = dir.path() / "state";
+    std::string text = world.dnspropConfig(opts);
+    if (!extra_resolvers_toml.empty()) {
+      const auto p = text.find("[resolvers]\n");
+      BOOST_REQUIRE(p != std::string::npos);
+      text.insert(p + 12, extra_resolvers_toml);
+    }
+    config = dir.path() / "dnsprop.toml";
+    std::ofstream(config) << text;
+    daemon = std::make_unique<ServerProcess>(
+        "dnsprop", std::vector<std::string>{DNSPROP_EXE, "--config.file", config.string(), "run"}, dir.path(),
+        dir.path() / "dnsprop.log");
+    daemon->start();
+  }
+
+  CheckResult check(const std::vector<std::string>& extra = {}) const {
+    std::string cmd = std::string(DNSPROP_EXE) + " --config.file " + config.string() + " check --output json";
+    for (const auto& e : extra) cmd += " " + e;
+    cmd += " 2>/dev/null";
+    CheckResult r;
+    FILE* p = ::popen(cmd.c_str(), "r");
+    BOOST_REQUIRE(p != nullptr);
+    char buf[4096];
+    std::size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.raw.append(buf, n);
+    const int status = ::pclose(p);
+    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    r.doc = nlohmann::json::parse(r.raw, nullptr, false);
+    return r;
+  }
+
+  // Asks every resolver of the world directly for every watched name; true when one
+  // answers with an OLD value.
+  bool anyResolverAnswersOld(std::string* which = nullptr) const {
+    const std::vector<std::pair<std::string, std::uint16_t>> names = {
+        {LoopbackWorld::wwwName(), kTypeA}, {LoopbackWorld::domain(), kTypeA},
+        {LoopbackWorld::domain(), kTypeMX}, {LoopbackWorld::domain(), kTypeNS}};
+    std::vector<std::string> old_values = {world.oldAddress()};
+    for (const auto& mx : world.oldMx()) old_values.push_back("10 " + mx);
+    for (const auto& ns : world.oldNs()) old_values.push_back(ns);
+    for (const auto& r : world.resolvers()) {
+      for (const auto& [name, type] : names) {
+        auto reply = lookup(r.endpoint, name, type, true, Millis(500));
+        if (!reply) continue;
+        for (const auto& v : reply->answerRdata(type)) {
+          if (std::find(old_values.begin(), old_values.end(), v) != old_values.end()) {
+            if (which) *which = r.name + " " + name + " " + v;
+            return true;
+          }
+        }
+      }
+    }
+    return false;
+  }
+
+  // Samples check until `pred` holds or the deadline passes, asserting the invariant at
+  // every sample. Returns the last result.
+  CheckResult until(std::chrono::milliseconds deadline, const std::function<bool(const CheckResult&)>& pred) {
+    CheckResult last;
+    const auto end = std::chrono::steady_clock::now() + deadline;
+    while (std::chrono::steady_clock::now() < end) {
+      last = check();
+      ++samples;
+      if (last.exit_code == 0) {
+        std::string which;
+        const bool old = anyResolverAnswersOld(&which);
+        BOOST_TEST_REQUIRE(!old, "check said SAFE while " << which << "\n" << last.raw);
+      }
+      if (pred(last)) return last;
+      std::this_thread::sleep_for(300ms);  // sampling pace, not a wait for an outcome
+    }
+    return last;
+  }
+
+  std::string failure(const std::string& what, const CheckResult& r) const {
+    return daemon->failure(what + "\n--- last check ---\n" + r.raw + "\n--- world ---\n" + world.diagnostics(8));
+  }
+
+  const LoopbackWorld& world;
+  TempDir dir{"dnsprop-check-e2e"};
+  std::filesystem::path config;
+  std::unique_ptr<ServerProcess> daemon;
+  int samples = 0;
+};
+
+bool exitIs(const CheckResult& r, int code) { return r.exit_code == code; }
+
+// Resolvers named as blockers (with `reason`, or any reason when empty).
+std::set<std::string> blockedResolvers(const CheckResult& r, const std::string& reason = "") {
+  std::set<std::string> out;
+  if (!r.doc.is_object()) return out;
+  for (const auto& m : r.doc["migrations"]) {
+    for (const auto& b : m["blockers"]) {
+      if (reason.empty() || b["reason"] == reason) out.insert(b["resolver"].get<std::string>());
+    }
+  }
+  return out;
+}
+
+const nlohmann::json& verdictOf(const CheckResult& r) { return r.doc.at("migrations").at(0); }
+
+// After the switch: the old server keeps running (web, mail) but its copy of the zone
+// lists the NEW name servers, so no resolver can renew the OLD delegation from it (F9).
+void oldServerPublishesNewNs(LoopbackWorld& w) {
+  SideZone z = w.oldZone();
+  z.ns = w.newNs();
+  w.setOldZone(z);
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(check_e2e, *boost::unit_test::precondition(runningAsRoot))
+
+BOOST_AUTO_TEST_CASE(clean_switch_not_yet_until_hold_passes_then_safe_and_critical_when_monitor_stops) {
+  WorldOptions wo;
+  wo.block = 3;
+  LoopbackWorld world(wo);
+  Watch watch(world);
+
+  // Before the switch: NOT YET (1), never SAFE.
+  auto r = watch.until(20s, [](const CheckResult& c) {
+    return c.exit_code == 1 && c.doc.is_object() && !verdictOf(c)["blockers"].empty();
+  });
+  BOOST_REQUIRE_MESSAGE(r.exit_code == 1, watch.failure("no NOT YET before the switch", r));
+
+  world.switchDelegation(Delegation::New);
+  oldServerPublishesNewNs(world);
+  const auto switched = std::chrono::steady_clock::now();
+
+  // Propagation completes and the hold passes: SAFE, never earlier than a resolver flips.
+  r = watch.until(120s, [](const CheckResult& c) { return exitIs(c, 0); });
+  BOOST_REQUIRE_MESSAGE(r.exit_code == 0, watch.failure("never SAFE", r));
+  const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - switched).count();
+  BOOST_TEST_MESSAGE("SAFE " << took << " s after the switch, " << watch.samples << " samples");
+  BOOST_TEST(verdictOf(r)["status"] == "SAFE");
+  BOOST_TEST(r.doc["summary"].get<std::string>().rfind("SAFE: shop.test.", 0) == 0u);
+  // The hold alone is several rounds, so SAFE cannot come at once.
+  BOOST_TEST(took > 3.0);
+
+  // The monitor stops: the data goes stale and check says CRITICAL, never SAFE.
+  watch.daemon->stop();
+  const auto stopped = std::chrono::steady_clock::now();
+  CheckResult s;
+  BOOST_REQUIRE(pollUntil(30s, [&] {
+    s = watch.check({"--max-age", "5s"});
+    BOOST_TEST_REQUIRE(
+        (s.exit_code != 0 || std::chrono::steady_clock::now() - stopped < 5s),
+        "SAFE from stale data: " << s.raw);
+    return s.exit_code == 2;
+  }));
+  BOOST_TEST(s.doc["summary"].get<std::string>().find("stale") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(ttl_clamping_resolver_is_named_while_it_holds_old) {
+  WorldOptions wo;
+  wo.block = 4;
+  wo.resolvers = defaultWorldResolvers();
+  WorldResolverSpec clamp;
+  clamp.name = "unbound-clamp";
+  clamp.kind = ServerKind::Unbound;
+  clamp.cache_min_ttl = 40;  // holds every answer at least 40 s
+  wo.resolvers.push_back(clamp);
+  LoopbackWorld world(wo);
+  Watch watch(world);
+  BOOST_REQUIRE(watch.until(20s, [](const CheckResult& c) { return c.exit_code == 1; }).exit_code == 1);
+  // Its cache holds OLD now.
+  BOOST_REQUIRE(waitForAnswer(world.resolver("unbound-clamp").endpoint, LoopbackWorld::wwwName(), kTypeA,
+                              {world.oldAddress()}, Millis(5000))
+                    .matched);
+  world.switchDelegation(Delegation::New);
+  oldServerPublishesNewNs(world);
+  // The others flip within seconds (and wait out the hold, which the clamped 40 s TTL
+  // on OLD data makes 40 s); the clamping one keeps OLD and is named as OLD.
+  auto r = watch.until(30s, [](const CheckResult& c) {
+    const auto b = blockedResolvers(c, "old");
+    return c.exit_code == 1 && b.size() == 1 && b.count("unbound-clamp") == 1;
+  });
+  BOOST_REQUIRE_MESSAGE(blockedResolvers(r, "old") == std::set<std::string>{"unbound-clamp"},
+                        watch.failure("the clamping resolver was not the only one named as OLD", r));
+  BOOST_TEST(verdictOf(r)["hold_seconds"].get<int>() >= 40);
+  bool has_expiry = false;
+  for (const auto& b : verdictOf(r)["blockers"]) {
+    if (b["resolver"] == "unbound-clamp") has_expiry = has_expiry || !b["expiry"].is_null();
+  }
+  BOOST_TEST(has_expiry, "no predicted expiry for the clamping resolver: " << r.raw);
+  // And SAFE only once it has flipped (the invariant is checked at every sample).
+  r = watch.until(120s, [](const CheckResult& c) { return exitIs(c, 0); });
+  BOOST_TEST_MESSAGE("clamp: final exit " << r.exit_code << " after " << watch.samples << " samples");
+}
+
+BOOST_AUTO_TEST_CASE(resolver_that_stops_answering_blocks_safe_unless_excluded) {
+  WorldOptions wo;
+  wo.block = 5;
+  LoopbackWorld world(wo);
+  // Not the resolver dnsmasq forwards to: only the victim itself must stop answering.
+  std::string victim;
+  for (const auto& r : world.resolvers()) {
+    if (r.make == ServerKind::PdnsRecursor) victim = r.name;
+  }
+  BOOST_REQUIRE(!victim.empty());
+  Watch watch(world);
+  world.switchDelegation(Delegation::New);
+  oldServerPublishesNewNs(world);
+  auto r = watch.until(120s, [](const CheckResult& c) { return exitIs(c, 0); });
+  BOOST_REQUIRE_MESSAGE(r.exit_code == 0, watch.failure("never SAFE", r));
+
+  world.resolverServer(victim).stop();
+  r = watch.until(30s, [&](const CheckResult& c) { return c.exit_code == 1 && blockedResolvers(c).count(victim); });
+  BOOST_REQUIRE_MESSAGE(r.exit_code == 1 && blockedResolvers(r).count(victim) == 1,
+                        watch.failure("a dead resolver did not block SAFE", r));
+  for (const auto& b : verdictOf(r)["blockers"]) BOOST_TEST(b["reason"] == "unverified");
+
+  // The same with the resolver excluded in the config: SAFE again (after SIGHUP).
+  std::string text;
+  {
+    std::ifstream in(watch.config);
+    text.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  const auto p = text.find("[resolvers]\n");
+  text.insert(p + 12, "exclude = [\"" + world.resolver(victim).endpoint.toString() + "\"]\n");
+  std::ofstream(watch.config) << text;
+  watch.daemon->signal(SIGHUP);
+  r = watch.until(30s, [](const CheckResult& c) { return exitIs(c, 0); });
+  BOOST_REQUIRE_MESSAGE(r.exit_code == 0, watch.failure("excluded resolver still blocks", r));
+  BOOST_TEST(verdictOf(r)["trusted"].get<int>() == static_cast<int>(world.resolvers().size()) - 1);
+}
+
+BOOST_AUTO_TEST_CASE(old_reappearing_after_new_is_critical) {
+  WorldOptions wo;
+  wo.block = 6;
+  LoopbackWorld world(wo);
+  Watch watch(world);
+  world.switchDelegation(Delegation::New);
+  oldServerPublishesNewNs(world);
+  auto r = watch.until(120s, [](const CheckResult& c) { return exitIs(c, 0); });
+  BOOST_REQUIRE_MESSAGE(r.exit_code == 0, watch.failure("never SAFE", r));
+  // Someone switches back (or a cache behind an anycast address still has OLD).
+  SideZone z = world.oldZone();
+  z.ns = world.oldNs();
+  world.setOldZone(z);
+  world.switchDelegation(Delegation::Old);
+  world.flushResolvers();
+  CheckResult c;
+  BOOST_REQUIRE_MESSAGE(pollUntil(30s, [&] {
+                          c = watch.check();
+                          return c.exit_code == 2;
+                        }),
+                        watch.failure("OLD after NEW was not CRITICAL", c));
+  BOOST_TEST(c.doc["summary"].get<std::string>().find("OLD reappeared after NEW") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(f9_old_server_serving_keeps_it_open_ended_then_the_ns_ttl_bounds_it) {
+  WorldOptions wo;
+  wo.block = 8;
+  wo.ns_ttl_child_old = 20;  // a long child NS TTL on the old server
+  LoopbackWorld world(wo);
+  Watch watch(world);
+  world.switchDelegation(Delegation::New);
+  // The old server keeps serving the OLD zone (OLD NS set): open-ended, never SAFE.
+  auto r = watch.until(15s, [](const CheckResult& c) {
+    return c.doc.is_object() && verdictOf(c)["earliest_safe"]["unbounded"] == true &&
+           verdictOf(c)["earliest_safe"]["basis"] == "old_server_serving";
+  });
+  BOOST_REQUIRE_MESSAGE(verdictOf(r)["earliest_safe"]["unbounded"] == true, watch.failure("not open-ended", r));
+  BOOST_TEST(r.exit_code == 1);
+  // The old server stops serving the zone: the bound is its last serving + 20 s + data TTL.
+  world.oldKeepsServing(false);
+  const WallTime stopped = std::chrono::system_clock::now();
+  r = watch.until(20s, [](const CheckResult& c) {
+    return c.doc.is_object() && verdictOf(c)["earliest_safe"]["unbounded"] == false;
+  });
+  BOOST_REQUIRE_MESSAGE(verdictOf(r)["earliest_safe"]["unbounded"] == false, watch.failure("still open-ended", r));
+  const auto at = parseRfc3339(verdictOf(r)["earliest_safe"]["at"].get<std::string>());
+  BOOST_REQUIRE(at.has_value());
+  const double after = std::chrono::duration<double>(*at - stopped).count();
+  BOOST_TEST_MESSAGE("earliest safe " << after << " s after the old server stopped serving");
+  // last serving (within a round or two before `stopped`) + 20 s NS TTL + 2 s data TTL.
+  BOOST_TEST(after > 15.0);
+  BOOST_TEST(after < 30.0);
+  r = watch.until(90s, [](const CheckResult& c) { return exitIs(c, 0); });
+  BOOST_TEST(r.exit_code == 0, watch.failure("never SAFE after the old server retired", r));
+}
+
+BOOST_AUTO_TEST_SUITE_END()

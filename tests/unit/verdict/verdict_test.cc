@@ -1,0 +1,307 @@
+// The verdict rule (docs/VERDICT.md), condition by condition: SAFE only when everything
+// holds; every missing, stale, erroring or contradicting input blocks it.
+#include <boost/test/unit_test.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include "common/time_format.h"
+#include "verdict/verdict.h"
+
+using namespace dnsprop;
+using namespace std::chrono_literals;
+
+namespace {
+
+const std::string kDomain = "shop.test.";
+const std::string kWww = "www.shop.test.";
+const WallTime T0 = WallTime(std::chrono::seconds(1'800'000'000));
+
+Sample sample(WallTime at, AnswerClass cls, std::uint32_t ttl = 60) {
+  Sample s;
+  s.at = at;
+  s.cls = cls;
+  s.outcome = cls == AnswerClass::Error ? dns::Outcome::Timeout : dns::Outcome::Answer;
+  if (cls != AnswerClass::Error) s.ttl = ttl;
+  if (cls == AnswerClass::Old || cls == AnswerClass::Mixed) s.has_old_values = true;
+  return s;
+}
+
+// A world in which everything is done: the parent switched at T0, every resolver
+// answered OLD until T0 + 1 min and NEW every minute since, until T0 + 20 d.
+struct Fixture {
+  PropagationModel model;
+  RoundRecord rec;
+  WallTime now = T0 + 24h * 20;
+
+  Fixture() {
+    rec.domain = kDomain;
+    rec.at = now - 30s;
+    rec.round = 1000;
+    rec.interval = 60s;
+    rec.vantage = "test";
+    rec.resolvers = {"r1", "r2", "r3"};
+    rec.watch = {{kWww, RRType::A}, {kDomain, RRType::MX}};
+    rec.delegation = Delegation::New;
+    rec.any_parent_lists_old = false;
+    rec.new_servers_configured = true;
+    rec.old_servers_configured = true;
+    rec.plan_ok = true;
+    rec.dnssec = DnssecState::Unsigned;
+    rec.context.parent_switch_seen = T0;
+    rec.context.parent_ns_ttl = 86400;
+    rec.context.old_child_ns_ttl = 3600;
+    rec.context.old_server_serves_zone = false;
+    rec.context.old_last_serving = T0 + 2h;
+    rec.context.old_data_max_ttl = 300;
+    rec.context.min_parallel_until = T0 + 24h * 14;
+    rec.min_parallel = 24h * 14;
+    rec.delegation_grace = 24h;
+    for (const auto& r : rec.resolvers) {
+      for (const auto& [name, type] : rec.watch) {
+        model.record(key(r, name, type), sample(T0 - 1h, AnswerClass::Old, 300));
+        model.record(key(r, name, type), sample(T0 + 1min, AnswerClass::Old, 300));
+        for (WallTime t = T0 + 10min; t <= now - 30s; t += 1h) model.record(key(r, name, type), sample(t, AnswerClass::New));
+        model.record(key(r, name, type), sample(now - 30s, AnswerClass::New));
+      }
+    }
+  }
+  static TargetKey key(const std::string& r, const std::string& name = kWww, RRType t = RRType::A) {
+    return {kDomain, name, t, r};
+  }
+  Verdict decide() const { return dnsprop::decide(now, kDomain, rec, model); }
+};
+
+const Condition& condition(const Verdict& v, ConditionId id) {
+  for (const auto& c : v.conditions) {
+    if (c.id == id) return c;
+  }
+  throw std::runtime_error("no such condition");
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(verdict)
+
+BOOST_AUTO_TEST_CASE(everything_done_is_safe_and_exit_0) {
+  Fixture f;
+  const Verdict v = f.decide();
+  BOOST_TEST(toString(v.status) == "SAFE", v.summary);
+  BOOST_TEST(exitCode(v.status) == 0);
+  BOOST_TEST(v.blockers.empty());
+  BOOST_TEST(v.trusted == 3u);
+  BOOST_TEST(v.trusted_new == 3u);
+  BOOST_TEST(v.conditions.size() == 7u);
+  for (const auto& c : v.conditions) BOOST_TEST(c.met, toString(c.id) << ": " << c.detail);
+  BOOST_TEST(v.summary.rfind("SAFE: shop.test.", 0) == 0u);
+  // The hold is the longest TTL on OLD data (here the parent's 1 d NS TTL).
+  BOOST_TEST((v.hold == Duration(24h)));
+}
+
+BOOST_AUTO_TEST_CASE(no_round_recorded_is_unknown) {
+  Fixture f;
+  const Verdict v = decide(f.now, kDomain, std::nullopt, f.model);
+  BOOST_TEST(toString(v.status) == "UNKNOWN");
+  BOOST_TEST(exitCode(v.status) == 3);
+}
+
+BOOST_AUTO_TEST_CASE(one_resolver_still_old_blocks_and_is_named_with_its_expiry) {
+  Fixture f;
+  f.model.record(Fixture::key("r2"), sample(f.now - 10s, AnswerClass::Old, 300));
+  const Verdict v = f.decide();
+  BOOST_TEST(toString(v.status) != "SAFE");
+  // OLD after NEW is a regression: CRITICAL within the hold window.
+  BOOST_TEST(toString(v.status) == "CRITICAL", v.summary);
+  BOOST_REQUIRE(!v.blockers.empty());
+  BOOST_TEST(v.blockers.front().resolver == "r2");
+  BOOST_TEST(toString(v.blockers.front().reason) == "regression");
+  BOOST_TEST(v.summary.find("r2") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(resolver_that_never_flipped_is_not_yet_with_prediction) {
+  Fixture f;
+  PropagationModel m;
+  for (const auto& [key, st] : f.model.all()) {
+    if (key.resolver != "r3") m.restore(key, st);
+  }
+  for (WallTime t = T0 - 1h; t <= f.now - 1h; t += 1h) m.record(Fixture::key("r3"), sample(t, AnswerClass::Old, 604800));
+  m.record(Fixture::key("r3"), sample(f.now - 30s, AnswerClass::Old, 604800));
+  m.record(Fixture::key("r3", kDomain, RRType::MX), sample(f.now - 30s, AnswerClass::New));
+  const Verdict v = decide(f.now, kDomain, f.rec, m);
+  BOOST_TEST(toString(v.status) == "NOT_YET", v.summary);
+  BOOST_TEST(exitCode(v.status) == 1);
+  BOOST_TEST(!condition(v, ConditionId::Resolvers).met);
+  bool named = false;
+  for (const auto& b : v.blockers) {
+    if (b.resolver == "r3" && b.name == kWww) {
+      named = true;
+      BOOST_TEST(toString(b.reason) == "old");
+      BOOST_REQUIRE(b.expiry.has_value());
+      BOOST_TEST((*b.expiry >= f.now - 30s + 604800s));
+    }
+  }
+  BOOST_TEST(named);
+  BOOST_TEST(v.trusted_new == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(erroring_resolver_blocks_unless_excluded) {
+  Fixture f;
+  f.model.record(Fixture::key("r1"), sample(f.now - 20s, AnswerClass::Error));
+  Verdict v = f.decide();
+  BOOST_TEST(toString(v.status) == "NOT_YET", v.summary);
+  BOOST_REQUIRE(v.blockers.size() == 1u);
+  BOOST_TEST(toString(v.blockers[0].reason) == "unverified");
+  f.rec.excluded = {"r1"};
+  v = f.decide();
+  BOOST_TEST(toString(v.status) == "SAFE", v.summary);
+  BOOST_TEST(v.trusted == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(new_but_not_for_the_whole_hold_window_is_not_yet) {
+  Fixture f;
+  f.model.record(Fixture::key("r1"), sample(f.now - 25s, AnswerClass::Error));
+  f.model.record(Fixture::key("r1"), sample(f.now - 20s, AnswerClass::New));
+  f.model.record(Fixture::key("r1"), sample(f.now - 10s, AnswerClass::New));
+  const Verdict v = f.decide();
+  BOOST_TEST(toString(v.status) == "NOT_YET", v.summary);
+  BOOST_REQUIRE(v.blockers.size() == 1u);
+  BOOST_TEST(toString(v.blockers[0].reason) == "hold");
+  BOOST_REQUIRE(v.blockers[0].hold_until.has_value());
+  BOOST_TEST((*v.blockers[0].hold_until == f.now - 20s + 24h));
+  BOOST_REQUIRE(v.safe_after.has_value());
+  BOOST_TEST((*v.safe_after == f.now - 20s + 24h));
+}
+
+BOOST_AUTO_TEST_CASE(a_single_new_sample_never_passes) {
+  Fixture f;
+  PropagationModel m;
+  for (const auto& r : f.rec.resolvers) {
+    for (const auto& [name, type] : f.rec.watch) m.record(Fixture::key(r, name, type), sample(T0 - 48h, AnswerClass::New));
+  }
+  f.rec.context.parent_ns_ttl = 1;
+  f.rec.context.old_child_ns_ttl = 1;
+  f.rec.context.old_data_max_ttl = 1;
+  const Verdict v = decide(f.now, kDomain, f.rec, m);
+  BOOST_TEST(toString(v.status) != "SAFE", v.summary);
+}
+
+BOOST_AUTO_TEST_CASE(stale_monitor_data_is_critical) {
+  Fixture f;
+  f.rec.at = f.now - 10min;  // 3 intervals + 60 s = 4 min
+  const Verdict v = f.decide();
+  BOOST_TEST(toString(v.status) == "CRITICAL", v.summary);
+  BOOST_TEST(exitCode(v.status) == 2);
+  BOOST_TEST(!condition(v, ConditionId::Fresh).met);
+  BOOST_TEST(v.summary.find("stale") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(dnssec_broken_is_critical_and_unknown_blocks) {
+  Fixture f;
+  f.rec.dnssec = DnssecState::Broken;
+  BOOST_TEST(toString(f.decide().status) == "CRITICAL");
+  f.rec.dnssec = DnssecState::Unknown;
+  BOOST_TEST(toString(f.decide().status) == "NOT_YET");
+  f.rec.dnssec = DnssecState::Valid;
+  BOOST_TEST(toString(f.decide().status) == "SAFE");
+}
+
+BOOST_AUTO_TEST_CASE(parent_still_old_is_not_yet_then_critical_after_the_grace) {
+  Fixture f;
+  f.rec.delegation = Delegation::Both;
+  f.rec.any_parent_lists_old = true;
+  Verdict v = f.decide();
+  BOOST_TEST(toString(v.status) == "NOT_YET", v.summary);  // no switch_time: cannot tell late
+  BOOST_TEST(!condition(v, ConditionId::Parent).met);
+  f.rec.switch_time = f.now - 2h;
+  BOOST_TEST(toString(f.decide().status) == "NOT_YET");  // within the 1 d grace
+  f.rec.switch_time = f.now - 48h;
+  v = f.decide();
+  BOOST_TEST(toString(v.status) == "CRITICAL", v.summary);
+  BOOST_TEST(v.summary.find("old name servers") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(servers_must_be_configured_and_serve_the_plan) {
+  Fixture f;
+  f.rec.old_servers_configured = false;
+  BOOST_TEST(toString(f.decide().status) == "NOT_YET");
+  f.rec.old_servers_configured = true;
+  f.rec.new_lame = true;
+  BOOST_TEST(toString(f.decide().status) == "NOT_YET");
+  f.rec.new_lame = false;
+  f.rec.plan_ok = false;
+  BOOST_TEST(toString(f.decide().status) == "NOT_YET");
+}
+
+BOOST_AUTO_TEST_CASE(earliest_safe_and_min_parallel_must_have_passed) {
+  Fixture f;
+  f.now = T0 + 24h * 10;  // resolvers fine, but 14 d of parallel operation not over
+  f.rec.at = f.now - 30s;
+  Verdict v = f.decide();
+  BOOST_TEST(toString(v.status) == "NOT_YET", v.summary);
+  BOOST_TEST(!condition(v, ConditionId::MinParallel).met);
+  BOOST_TEST(!condition(v, ConditionId::EarliestSafe).met);  // min_parallel is the floor
+  BOOST_REQUIRE(v.safe_after.has_value());
+  BOOST_TEST((*v.safe_after == T0 + 24h * 14));
+  // The old server still hands out the OLD NS set: open-ended.
+  f.now = T0 + 24h * 20;
+  f.rec.at = f.now - 30s;
+  f.rec.context.old_server_serves_zone = true;
+  v = f.decide();
+  BOOST_TEST(toString(v.status) == "NOT_YET", v.summary);
+  BOOST_TEST(v.earliest_safe.unbounded);
+  BOOST_TEST(!v.safe_after.has_value());
+}
+
+BOOST_AUTO_TEST_CASE(no_trusted_resolver_is_unknown) {
+  Fixture f;
+  f.rec.excluded = f.rec.resolvers;
+  BOOST_TEST(toString(f.decide().status) == "UNKNOWN");
+}
+
+BOOST_AUTO_TEST_CASE(round_record_survives_json) {
+  Fixture f;
+  f.rec.switch_time = T0 - 1h;
+  f.rec.excluded = {"r9"};
+  f.rec.findings = {"a finding"};
+  const RoundRecord back = roundRecordFromJson(nlohmann::json::parse(toJson(f.rec).dump()));
+  BOOST_TEST((back == f.rec));
+  BOOST_CHECK_THROW(roundRecordFromJson(nlohmann::json::parse("{\"domain\":\"x.\"}")), std::invalid_argument);
+}
+
+BOOST_AUTO_TEST_CASE(verdict_survives_json_and_is_rechecked_for_freshness) {
+  Fixture f;
+  f.model.record(Fixture::key("r1"), sample(f.now - 20s, AnswerClass::Error));
+  const Verdict v = f.decide();
+  const Verdict back = verdictFromJson(nlohmann::json::parse(toJson(v).dump()));
+  BOOST_TEST((back == v));
+  // The same verdict read an hour later from a monitor that stopped: CRITICAL.
+  const Verdict later = recheckFreshness(back, f.now + 1h, 60s);
+  BOOST_TEST(toString(later.status) == "CRITICAL");
+  BOOST_TEST(toString(recheckFreshness(back, f.now + 10s, 60s).status) == "NOT_YET");
+}
+
+BOOST_AUTO_TEST_CASE(worst_orders_by_severity) {
+  BOOST_TEST(toString(worst(VerdictStatus::Safe, VerdictStatus::NotYet)) == "NOT_YET");
+  BOOST_TEST(toString(worst(VerdictStatus::Unknown, VerdictStatus::NotYet)) == "UNKNOWN");
+  BOOST_TEST(toString(worst(VerdictStatus::Unknown, VerdictStatus::Critical)) == "CRITICAL");
+}
+
+BOOST_AUTO_TEST_CASE(text_names_blockers_and_the_earliest_safe_time) {
+  Fixture f;
+  f.model.record(Fixture::key("r1"), sample(f.now - 20s, AnswerClass::Error));
+  const std::string text = renderText(f.decide());
+  BOOST_TEST(text.rfind("NOT_YET: shop.test.", 0) == 0u);
+  BOOST_TEST(text.find("www.shop.test. A") != std::string::npos);
+  BOOST_TEST(text.find("r1") != std::string::npos);
+  BOOST_TEST(text.find("earliest safe:") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(rfc3339_round_trips) {
+  const WallTime t = T0 + 123ms;
+  BOOST_TEST(formatRfc3339(t) == "2027-01-15T08:00:00.123Z");
+  BOOST_TEST((parseRfc3339(formatRfc3339(t)) == t));
+  BOOST_TEST((parseRfc3339("2027-01-15T17:00:00+09:00") == T0));
+  BOOST_TEST(!parseRfc3339("2027-01-15 08:00:00").has_value());
+  BOOST_TEST(!parseRfc3339("2027-13-15T08:00:00Z").has_value());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
