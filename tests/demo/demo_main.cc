@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <string>
@@ -44,7 +45,8 @@ int runCheck(const std::string& exe, const std::string& config, bool quiet) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const std::string exe = argc > 1 ? argv[1] : DNSPROP_EXE;
+  // Absolute: the daemon runs in its own working directory.
+  const std::string exe = std::filesystem::absolute(argc > 1 ? argv[1] : DNSPROP_EXE).string();
   const int port = argc > 2 ? std::atoi(argv[2]) : 10153;
   if (::geteuid() != 0) {
     std::cerr << "dnsprop_demo needs root: its authoritative servers listen on port 53 of 127.0.7x.x\n";
@@ -66,7 +68,7 @@ int main(int argc, char** argv) {
     ServerProcess daemon("dnsprop", {exe, "--config.file", config, "run"}, dir.path(), dir.path() / "dnsprop.log");
     daemon.start();
     std::cout << "== dnsprop run started (log " << (dir.path() / "dnsprop.log").string()
-              << "); status page http://127.0.0.1:" << port << "/status , metrics /metrics" << std::endl;
+              << "); status http://127.0.0.1:" << port << "/status.json , metrics /metrics" << std::endl;
     std::this_thread::sleep_for(4s);  // a few rounds on the OLD delegation, for the demo's eyes
     runCheck(exe, config, false);
 

@@ -329,4 +329,25 @@ BOOST_AUTO_TEST_CASE(f9_old_server_serving_keeps_it_open_ended_then_the_ns_ttl_b
   BOOST_TEST(r.exit_code == 0, watch.failure("never SAFE after the old server retired", r));
 }
 
+BOOST_AUTO_TEST_CASE(f8_stale_serving_resolver_stays_not_yet_with_a_day_long_prediction) {
+  WorldOptions wo;
+  wo.block = 2;
+  wo.resolvers = {{"unbound-stale", ServerKind::Unbound, {}, {}, true, {"ede: yes", "ede-serve-expired: yes"}, ""}};
+  LoopbackWorld world(wo);
+  Watch watch(world);
+  BOOST_REQUIRE(watch.until(20s, [](const CheckResult& c) { return c.exit_code == 1; }).exit_code == 1);
+  world.stopOld();  // the parent still delegates to it; Unbound serves its expired copy
+  auto r = watch.until(30s, [](const CheckResult& c) {
+    if (!c.doc.is_object()) return false;
+    for (const auto& b : verdictOf(c)["blockers"]) {
+      if (b["resolver"] != "unbound-stale" || b["reason"] != "old" || b["expiry"].is_null()) continue;
+      const auto e = parseRfc3339(b["expiry"].get<std::string>());
+      if (e && *e > std::chrono::system_clock::now() + 24h) return true;
+    }
+    return false;
+  });
+  BOOST_TEST(r.exit_code == 1, watch.failure("stale OLD did not keep check at NOT YET with a 1 d+ expiry", r));
+  BOOST_TEST(blockedResolvers(r, "old").count("unbound-stale") == 1u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
