@@ -231,9 +231,8 @@ BOOST_AUTO_TEST_CASE(ttl_clamping_resolver_is_named_while_it_holds_old) {
     if (b["resolver"] == "unbound-clamp") has_expiry = has_expiry || !b["expiry"].is_null();
   }
   BOOST_TEST(has_expiry, "no predicted expiry for the clamping resolver: " << r.raw);
-  // And SAFE only once it has flipped (the invariant is checked at every sample).
-  r = watch.until(120s, [](const CheckResult& c) { return exitIs(c, 0); });
-  BOOST_TEST_MESSAGE("clamp: final exit " << r.exit_code << " after " << watch.samples << " samples");
+  // Until it flips the clamping resolver keeps check from SAFE (the invariant is checked
+  // at every sample); the clean-switch case covers the way to SAFE.
 }
 
 BOOST_AUTO_TEST_CASE(resolver_that_stops_answering_blocks_safe_unless_excluded) {
