@@ -62,7 +62,7 @@ BOOST_AUTO_TEST_CASE(history_survives_sigkill_and_restart) {
   const auto db = dir.path() / "state" / "dnsprop.db";
   const auto web_port = freeUdpTcpPort("127.0.0.1");
   std::ofstream(dir.path() / "dnsprop.toml")
-      << "[monitor]\ninterval = \"1s\"\ntimeout = \"300ms\"\nretries = 0\nstate_dir = \""
+      << "[monitor]\ninterval = \"1s\"\ntimeout = \"300ms\"\nretries = 0\nroot_hints = [\"127.0.0.1:9\"]\nstate_dir = \""
       << (dir.path() / "state").string() << "\"\n"
       << "[web]\nlisten = [\"127.0.0.1:" << web_port << "\"]\n"
       << "[resolvers]\nextra = [{ address = \"" << unbound->endpoint().toString() << "\", name = \"unbound\" }]\n"
