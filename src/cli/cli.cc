@@ -5,7 +5,9 @@
 #include <iostream>
 
 #include "common/log.h"
+#include "common/positioned_error.h"
 #include "config/config_loader.h"
+#include "http/web_config.h"
 #include "dnsprop/build_info.h"
 
 namespace dnsprop::cli {
@@ -58,9 +60,10 @@ int main(int argc, char** argv) {
       const std::string path = g.config_file.empty() ? defaultConfigPath() : g.config_file;
       try {
         Config c = loadConfig(path);
+        if (c.web.web_config_file) loadWebConfig(*c.web.web_config_file);
         std::cout << path << ": OK (" << c.migrations.size() << " migration(s))\n";
         return kExitOk;
-      } catch (const ConfigError& e) {
+      } catch (const PositionedError& e) {
         std::cerr << e.what() << "\n";
         return kExitFailure;
       }
@@ -70,7 +73,7 @@ int main(int argc, char** argv) {
       return kExitUsage;
     }
     return action();
-  } catch (const ConfigError& e) {
+  } catch (const PositionedError& e) {
     std::cerr << e.what() << "\n";
     return kExitFailure;
   } catch (const std::exception& e) {

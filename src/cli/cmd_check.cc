@@ -12,6 +12,7 @@
 #include <optional>
 #include <set>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <prometheus/registry.h>
 
@@ -35,7 +36,8 @@ struct CheckOptions {
   bool live = false;
   std::string url;
   std::string state_dir;
-  std::string max_age;  // empty: 3 intervals + 60 s
+  std::string prometheus;  // base URL: the verdict over every vantage from Prometheus
+  std::string max_age;  // empty: 3 intervals + 60 s (15 min with --prometheus)
   VerdictSettings settings;
 };
 
@@ -128,6 +130,145 @@ Outcome fromUrl(const CheckOptions& o, const std::vector<std::string>& domains, 
     out.error = url + " is not a dnsprop status document: " + e.what();
   }
   return out;
+}
+
+// The fleet's answer: every vantage's dnsprop_verdict as Prometheus has it now. SAFE only
+// when every vantage seen in the last day reports SAFE now, with fresh probes; a vantage
+// that went silent (its series are stale in Prometheus) is CRITICAL, like stale data.
+struct VantageVerdict {
+  std::string vantage;
+  VerdictStatus status = VerdictStatus::Unknown;
+  std::optional<double> age_seconds;  // since its last probe round
+  std::string why;
+};
+
+struct FleetOutcome {
+  std::string error;
+  std::vector<std::pair<std::string, std::vector<VantageVerdict>>> per_domain;
+};
+
+nlohmann::json promQuery(const std::string& base, const std::string& query) {
+  std::string url = base;
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  url += "/api/v1/query?query=" + urlEncode(query);
+  const HttpResult r = httpGet(url);
+  if (!r.ok) throw std::runtime_error(r.error);
+  if (r.status != 200) throw std::runtime_error(url + " answered HTTP " + std::to_string(r.status) + ": " + r.body.substr(0, 200));
+  auto doc = nlohmann::json::parse(r.body);
+  if (doc.value("status", "") != "success") throw std::runtime_error("Prometheus query failed: " + r.body.substr(0, 200));
+  return doc.at("data").at("result");
+}
+
+std::string promString(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+FleetOutcome fromPrometheus(const CheckOptions& o, const std::vector<std::string>& domains) {
+  FleetOutcome out;
+  const double max_age = o.max_age.empty()
+                             ? 900.0
+                             : std::chrono::duration<double>(o.settings.stale_slack).count();
+  try {
+    std::map<std::string, double> ages;
+    for (const auto& s : promQuery(o.prometheus, "time() - max by (vantage) (dnsprop_last_probe_timestamp_seconds)")) {
+      ages[s["metric"].value("vantage", "")] = std::stod(s["value"][1].get<std::string>());
+    }
+    for (const auto& d : domains) {
+      const std::string sel = "{domain=" + promString(d) + "}";
+      std::map<std::string, VantageVerdict> by_vantage;
+      for (const auto& s : promQuery(o.prometheus, "count by (vantage) (count_over_time(dnsprop_verdict" + sel + "[1d]))")) {
+        const std::string v = s["metric"].value("vantage", "");
+        by_vantage[v] = {v, VerdictStatus::Critical, std::nullopt, "no current verdict (the instance stopped or is not scraped)"};
+      }
+      // Several series per vantage (several scrape jobs): the worst counts.
+      std::map<std::string, bool> current;
+      for (const auto& s : promQuery(o.prometheus, "dnsprop_verdict" + sel + " == 1")) {
+        const std::string v = s["metric"].value("vantage", "");
+        std::string state = s["metric"].value("state", "");
+        for (auto& c : state) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        const auto st = parseVerdictStatus(state).value_or(VerdictStatus::Unknown);
+        auto& vv = by_vantage[v];
+        vv.vantage = v;
+        vv.status = current[v] ? worst(vv.status, st) : st;
+        vv.why.clear();
+        current[v] = true;
+      }
+      for (auto& [v, vv] : by_vantage) {
+        if (auto a = ages.find(v); a != ages.end()) vv.age_seconds = a->second;
+        if (current[v] && (!vv.age_seconds || *vv.age_seconds > max_age)) {
+          vv.status = VerdictStatus::Critical;
+          vv.why = vv.age_seconds ? "last probe round " + formatRelative(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                                              std::chrono::duration<double>(*vv.age_seconds))) + " ago"
+                                  : "no probe timestamp";
+        }
+      }
+      std::vector<VantageVerdict> list;
+      for (auto& [v, vv] : by_vantage) list.push_back(vv);
+      out.per_domain.emplace_back(d, std::move(list));
+    }
+  } catch (const std::exception& e) {
+    out.error = std::string("Prometheus: ") + e.what();
+  }
+  return out;
+}
+
+int reportFleet(const FleetOutcome& f, const CheckOptions& o, WallTime now, const std::vector<std::string>& domains) {
+  VerdictStatus overall = VerdictStatus::Safe;
+  std::vector<std::string> lines;
+  nlohmann::json migrations = nlohmann::json::array();
+  std::string first_bad;
+  if (!f.error.empty()) overall = VerdictStatus::Unknown;
+  for (const auto& d : domains) {
+    const std::vector<VantageVerdict>* list = nullptr;
+    for (const auto& [dom, l] : f.per_domain) {
+      if (dom == d) list = &l;
+    }
+    VerdictStatus ds = list && !list->empty() ? VerdictStatus::Safe : VerdictStatus::Unknown;
+    nlohmann::json vj = nlohmann::json::array();
+    if (list) {
+      for (const auto& v : *list) {
+        ds = worst(ds, v.status);
+        vj.push_back({{"vantage", v.vantage},
+                      {"status", std::string(toString(v.status))},
+                      {"age_seconds", v.age_seconds ? nlohmann::json(*v.age_seconds) : nlohmann::json(nullptr)},
+                      {"why", v.why}});
+        lines.push_back(fmt::format("  {} vantage {:<20} {}{}", d, v.vantage, toString(v.status),
+                                    v.why.empty() ? "" : " (" + v.why + ")"));
+        if (v.status != VerdictStatus::Safe && first_bad.empty()) {
+          first_bad = d + " at vantage " + v.vantage + ": " + std::string(toString(v.status)) + (v.why.empty() ? "" : " (" + v.why + ")");
+        }
+      }
+    }
+    if (!list || list->empty()) {
+      if (first_bad.empty()) first_bad = d + ": no vantage reports it";
+      lines.push_back("  " + d + ": no vantage reports it");
+    }
+    overall = worst(overall, ds);
+    migrations.push_back({{"domain", d}, {"status", std::string(toString(ds))}, {"vantages", vj}});
+  }
+  std::string summary = std::string(toString(overall)) + ": ";
+  if (!f.error.empty()) summary += f.error;
+  else if (overall == VerdictStatus::Safe) summary += "every vantage reports SAFE for " + std::to_string(domains.size()) + " migration(s)";
+  else summary += first_bad;
+  if (o.output == "json") {
+    nlohmann::json doc{{"status", std::string(toString(overall))},
+                       {"exit_code", exitCode(overall)},
+                       {"summary", summary},
+                       {"generated_at", formatRfc3339(now)},
+                       {"source", o.prometheus},
+                       {"migrations", migrations}};
+    std::cout << doc.dump(2) << "\n";
+  } else {
+    std::cout << summary << "\n";
+    for (const auto& l : lines) std::cout << l << "\n";
+    std::cout << "source: " << o.prometheus << "\n";
+  }
+  return exitCode(overall);
 }
 
 // One round of the monitor of our own, in a throw-away state directory.
@@ -252,6 +393,9 @@ void addCheckCommand(CLI::App& app, GlobalOptions& g, Action& action) {
   cmd->add_option("--url", opts->url,
                   "Read a running monitor's status instead of the state database "
                   "(e.g. http://127.0.0.1:10153)");
+  cmd->add_option("--prometheus", opts->prometheus,
+                  "Judge every vantage from Prometheus' HTTP API instead (e.g. http://127.0.0.1:9090): "
+                  "SAFE only when every vantage seen in the last day says SAFE now");
   cmd->add_option("--state-dir", opts->state_dir, "State directory to read (default: monitor.state_dir)");
   cmd->add_option("--max-age", opts->max_age,
                   "Data older than this means the monitor stopped: CRITICAL (default: 3 intervals + 60s)");
@@ -268,8 +412,8 @@ void addCheckCommand(CLI::App& app, GlobalOptions& g, Action& action) {
         o.settings.stale_intervals = 0;
         o.settings.stale_slack = *d;
       }
-      if ((o.live ? 1 : 0) + (o.url.empty() ? 0 : 1) > 1) {
-        std::cerr << "dnsprop check: --live and --url exclude each other\n";
+      if ((o.live ? 1 : 0) + (o.url.empty() ? 0 : 1) + (o.prometheus.empty() ? 0 : 1) > 1) {
+        std::cerr << "dnsprop check: --live, --url and --prometheus exclude each other\n";
         return exitCode(VerdictStatus::Unknown);
       }
       std::optional<Config> config;
@@ -279,8 +423,8 @@ void addCheckCommand(CLI::App& app, GlobalOptions& g, Action& action) {
       try {
         config = loadSelectedConfig(g);
       } catch (const std::exception& e) {
-        // --url needs no config when domains are given.
-        if (o.url.empty() || domains.empty()) {
+        // --url and --prometheus need no config when domains are given.
+        if ((o.url.empty() && o.prometheus.empty()) || domains.empty()) {
           out.source = "configuration";
           out.error = std::string("configuration: ") + e.what();
         }
@@ -289,6 +433,7 @@ void addCheckCommand(CLI::App& app, GlobalOptions& g, Action& action) {
         for (const auto& m : config->migrations) domains.push_back(m.domain);
       }
       if (out.error.empty() && domains.empty()) out.error = "no migration to judge (none configured, no --domain)";
+      if (out.error.empty() && !o.prometheus.empty()) return reportFleet(fromPrometheus(o, domains), o, now, domains);
       if (out.error.empty()) {
         try {
           if (o.live) {

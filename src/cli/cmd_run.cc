@@ -10,6 +10,8 @@
 
 #include "http/metrics.h"
 #include "http/status_json.h"
+#include "http/status_page.h"
+#include "http/web_config.h"
 #include "http/web_server.h"
 #include "net/monitor.h"
 #include "net/uv_handle.h"
@@ -19,24 +21,26 @@ namespace {
 
 class Daemon {
  public:
-  Daemon(const GlobalOptions& g, std::vector<std::string> listen_override)
-      : g_(g), listen_override_(std::move(listen_override)) {}
+  Daemon(const GlobalOptions& g, std::vector<std::string> listen_override,
+         std::string web_config_override)
+      : g_(g),
+        listen_override_(std::move(listen_override)),
+        web_config_override_(std::move(web_config_override)) {}
 
   int run() {
     // Start-up: exceptions end the process with a message (cli::main catches them).
     Config config = loadSelectedConfig(g_);
+    metrics_ = std::make_unique<CoreMetrics>(config.monitor.vantage);
     const auto listen = listen_override_.empty() ? config.web.listen : listen_override_;
-    monitor_ = std::make_unique<Monitor>(loop_.get(), clock_, std::move(config), metrics_.registry());
-    metrics_.setReloadResult(true, clock_.wall());
-    web_ = std::make_unique<WebServer>(listen, metrics_);
-    // /status.json: the last published snapshot (read on civetweb's threads; the
-    // snapshot is immutable, Monitor::snapshot() is thread-safe).
-    web_->handle("/status.json", [m = monitor_.get()](const WebServer::Request&) {
-      WebServer::Response r;
-      r.content_type = "application/json";
-      r.body = statusJson(*m->snapshot()).dump();
-      r.headers.emplace_back("Cache-Control", "no-store");
-      return r;
+    WebConfig web_config = loadWebConfigFor(config);  // throws WebConfigError
+    monitor_ = std::make_unique<Monitor>(loop_.get(), clock_, std::move(config), metrics_->registry());
+    metrics_->setReloadResult(true, clock_.wall());
+    web_ = std::make_unique<WebServer>(listen, *metrics_, std::move(web_config));
+    // /status (the page) and /status.json (the last published snapshot; read on
+    // civetweb's threads: the snapshot is immutable, Monitor::snapshot() is thread-safe).
+    registerStatusPage(*web_, [m = monitor_.get()] {
+      const auto snap = m->snapshot();
+      return snap ? statusJson(*snap).dump() : std::string();  // empty: 503 until the first round
     });
     publishLanding();
     log::info("dnsprop started",
@@ -69,6 +73,13 @@ class Daemon {
     return out;
   }
 
+  // --web.config.file wins over [web] config_file; neither: plain HTTP, no auth.
+  WebConfig loadWebConfigFor(const Config& config) const {
+    if (!web_config_override_.empty()) return loadWebConfig(web_config_override_);
+    if (config.web.web_config_file) return loadWebConfig(*config.web.web_config_file);
+    return {};
+  }
+
   void publishLanding() {
     std::vector<std::string> domains;
     for (const auto& m : landing_config_ ? landing_config_->migrations : monitor_->config().migrations) {
@@ -89,23 +100,27 @@ class Daemon {
   void reload() {
     try {
       Config next = loadSelectedConfig(g_);
+      // Users and headers apply at once; a changed tls_server_config throws here, before
+      // anything has changed (TLS needs a restart).
+      web_->reloadWebConfig(loadWebConfigFor(next));
       auto landing = std::make_unique<Config>(next);
       monitor_->applyConfig(std::move(next));  // may throw: then nothing changes
       landing_config_ = std::move(landing);
-      metrics_.setReloadResult(true, clock_.wall());
+      metrics_->setReloadResult(true, clock_.wall());
       publishLanding();
       log::info("config reloaded; it applies from the next round");
     } catch (const std::exception& e) {
-      metrics_.setReloadResult(false, clock_.wall());
+      metrics_->setReloadResult(false, clock_.wall());
       log::error("config reload failed, keeping the running config", {{"err", e.what()}});
     }
   }
 
   const GlobalOptions& g_;
   std::vector<std::string> listen_override_;
+  std::string web_config_override_;
   uv::Loop loop_;
   SystemClock clock_;
-  CoreMetrics metrics_;
+  std::unique_ptr<CoreMetrics> metrics_;  // made once the config names the vantage
   std::unique_ptr<Config> landing_config_;
   std::unique_ptr<Monitor> monitor_;
   std::unique_ptr<WebServer> web_;
@@ -116,14 +131,18 @@ class Daemon {
 
 void addRunCommand(CLI::App& app, GlobalOptions& g, Action& action) {
   auto listen = std::make_shared<std::vector<std::string>>();
+  auto web_config_file = std::make_shared<std::string>();
   auto* cmd = app.add_subcommand("run", "Run the monitor: probe on the configured interval, keep "
                                         "state in monitor.state_dir and serve the landing page, "
                                         "/metrics and health endpoints");
   cmd->add_option("--web.listen-address", *listen,
                   "Address to serve on, overriding web.listen (repeatable): :PORT, HOST:PORT");
-  cmd->callback([&action, &g, listen] {
-    action = [&g, listen] {
-      Daemon d(g, *listen);
+  cmd->add_option("--web.config.file", *web_config_file,
+                  "Web config (exporter-toolkit YAML: TLS, basic auth, headers; docs/WEB.md), "
+                  "overriding web.config_file");
+  cmd->callback([&action, &g, listen, web_config_file] {
+    action = [&g, listen, web_config_file] {
+      Daemon d(g, *listen, *web_config_file);
       return d.run();
     };
   });

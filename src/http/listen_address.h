@@ -11,7 +11,8 @@
 // PORT is 0..65535; 0 asks the kernel for a free port (tests), see WebServer::ports().
 // Anything civetweb would read as more than one entry or as an option (commas, spaces,
 // the "s"/"r" TLS and redirect suffixes) is rejected, so a config value can never
-// open a port nobody asked for.
+// open a port nobody asked for. TLS is the web config's business: WebServer appends
+// the "s" to every entry itself when tls_server_config is set (docs/WEB.md).
 #pragma once
 
 #include <cstdint>

@@ -1,18 +1,23 @@
 #include "http/metrics.h"
 
 #include <chrono>
+#include <map>
+#include <string>
 
 #include "dnsprop/build_info.h"
 
 namespace dnsprop {
 
-CoreMetrics::CoreMetrics()
+CoreMetrics::CoreMetrics(const std::string& vantage)
     : registry_(std::make_shared<prometheus::Registry>()),
-      process_(std::make_shared<ProcessCollector>()) {
+      process_(std::make_shared<ProcessCollector>(vantage)) {
+  std::map<std::string, std::string> constant;
+  if (!vantage.empty()) constant["vantage"] = vantage;
   prometheus::BuildGauge()
       .Name("dnsprop_build_info")
       .Help("A metric with a constant '1' value labeled by version, revision and compiler "
             "from which dnsprop was built.")
+      .Labels(constant)
       .Register(*registry_)
       .Add({{"version", build::kVersion},
             {"revision", build::kRevision},
@@ -21,18 +26,21 @@ CoreMetrics::CoreMetrics()
   reload_successful_ = &prometheus::BuildGauge()
                             .Name("dnsprop_config_last_reload_successful")
                             .Help("Whether the last configuration load or reload succeeded.")
-                            .Register(*registry_)
+                            .Labels(constant)
+      .Register(*registry_)
                             .Add({});
   reload_timestamp_ = &prometheus::BuildGauge()
                            .Name("dnsprop_config_last_reload_success_timestamp_seconds")
                            .Help("Timestamp of the last successful configuration load or "
                                  "reload.")
-                           .Register(*registry_)
+                           .Labels(constant)
+      .Register(*registry_)
                            .Add({});
   internal_errors_ = &prometheus::BuildCounter()
                           .Name("dnsprop_internal_errors_total")
                           .Help("Internal errors caught and survived (a bug; see the logs).")
-                          .Register(*registry_)
+                          .Labels(constant)
+      .Register(*registry_)
                           .Add({});
 }
 

@@ -29,7 +29,8 @@ namespace dnsprop {
 
 class CoreMetrics {
  public:
-  CoreMetrics();
+  // `vantage`: the constant label every series gets (none when empty).
+  explicit CoreMetrics(const std::string& vantage = "");
   CoreMetrics(const CoreMetrics&) = delete;
   CoreMetrics& operator=(const CoreMetrics&) = delete;
 

@@ -144,6 +144,11 @@ std::vector<prometheus::MetricFamily> ProcessCollector::Collect() const {
     out.push_back(family("process_max_fds", "Maximum number of open file descriptors.",
                          MetricType::Gauge, static_cast<double>(lim.rlim_cur)));
   }
+  if (!vantage_.empty()) {
+    for (auto& f : out) {
+      for (auto& m : f.metric) m.label.push_back({"vantage", vantage_});
+    }
+  }
   return out;
 }
 

@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string_view>
+#include <string>
 #include <vector>
 
 #include <prometheus/collectable.h>
@@ -34,7 +35,12 @@ std::optional<long long> parseBootTime(std::string_view proc_stat_text);
 // it cannot read (never throws for a missing or odd /proc). Stateless, so thread-safe.
 class ProcessCollector final : public prometheus::Collectable {
  public:
+  // `vantage`: a constant label on every series (none when empty), as on dnsprop_*.
+  explicit ProcessCollector(std::string vantage = "") : vantage_(std::move(vantage)) {}
   std::vector<prometheus::MetricFamily> Collect() const override;
+
+ private:
+  std::string vantage_;
 };
 
 }  // namespace dnsprop

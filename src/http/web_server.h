@@ -16,6 +16,16 @@
 // (STYLE 8). Handlers never let an exception reach civetweb: it is caught, logged,
 // counted through the internal-error hook and answered with 500.
 //
+// Web config (http/web_config.h, the exporter-toolkit file; docs/WEB.md):
+//   - tls: every listen address serves HTTPS only, with the certificate, key, client
+//     certificate policy, TLS versions, cipher suites and curves of the file. Debian 12's
+//     civetweb needs the TLS compat modules (http/tls_compat/tls_compat.c) for that; the
+//     constructor loads them and throws a clear error when they are missing.
+//   - basic_auth_users: every request, on every path, needs one of the users' passwords
+//     (checked before routing; 401 with `WWW-Authenticate: Basic realm="dnsprop"`).
+//   - headers: added to every response, 401/404/500 included, unless the handler set the
+//     same header itself.
+//
 // Lifetime: serving starts in the constructor and stops in the destructor (mg_stop waits
 // for running handlers). Not copyable or movable (civetweb holds `this`). All public
 // methods are thread-safe.
@@ -25,6 +35,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <string>
 #include <unordered_map>
@@ -34,11 +45,14 @@
 #include <prometheus/collectable.h>
 #include <prometheus/registry.h>
 
+#include "http/web_config.h"
+
 struct mg_connection;
 struct mg_context;
 
 namespace dnsprop {
 
+class BasicAuth;
 class CoreMetrics;
 
 class WebServer {
@@ -56,15 +70,20 @@ class WebServer {
   };
   using Handler = std::function<Response(const Request&)>;
 
-  // Binds every address in `listen` and starts serving `registry` on /metrics.
+  // Binds every address in `listen` and starts serving `registry` on /metrics, with the
+  // TLS, basic auth and headers of `web_config` (default: plain HTTP, no auth).
   // Throws std::runtime_error naming the address and the reason when an address is
-  // malformed, needs IPv6 this civetweb lacks, or cannot be bound (e.g. in use), and
+  // malformed, needs IPv6 this civetweb lacks, or cannot be bound (e.g. in use), or when
+  // TLS cannot be set up (compat modules missing, unreadable or mismatched certificate
+  // and key, a cipher or curve OpenSSL refuses: the message names the file or setting);
   // std::invalid_argument when `listen` is empty.
-  WebServer(std::vector<std::string> listen, std::shared_ptr<prometheus::Registry> registry);
+  WebServer(std::vector<std::string> listen, std::shared_ptr<prometheus::Registry> registry,
+            WebConfig web_config = {});
   // The wiring for `dnsprop run`: serves metrics.registry() and its process collector
   // and counts handler failures in dnsprop_internal_errors_total. Keeps its own shares
   // of what it needs, so `metrics` may be destroyed first. Throws as above.
-  WebServer(std::vector<std::string> listen, const CoreMetrics& metrics);
+  WebServer(std::vector<std::string> listen, const CoreMetrics& metrics,
+            WebConfig web_config = {});
   ~WebServer();
 
   WebServer(const WebServer&) = delete;
@@ -72,6 +91,14 @@ class WebServer {
 
   // The bound ports, in the order of `listen` (the real ones where 0 was asked for).
   std::vector<int> ports() const;
+  // Whether the listen addresses serve HTTPS (the web config has tls_server_config).
+  bool tls() const { return tls_.has_value(); }
+
+  // Applies a re-read web config (SIGHUP): basic_auth_users and headers take effect for
+  // the next request. TLS is set up when serving starts, so a config whose
+  // tls_server_config differs is refused with std::invalid_argument and nothing changes
+  // (restart to change TLS settings or to load renewed certificate files).
+  void reloadWebConfig(const WebConfig& web_config);
 
   // /-/ready answers 200 once ready, 503 before (and after setReady(false)).
   void setReady(bool ready);
@@ -96,19 +123,31 @@ class WebServer {
     Handler handler;
   };
 
+  // What every request goes through before routing: immutable, swapped whole on reload.
+  struct Access {
+    std::vector<std::pair<std::string, std::string>> headers;  // from the web config
+    std::shared_ptr<const BasicAuth> auth;                      // null: no authentication
+  };
+
   WebServer(std::vector<std::string> listen,
             std::vector<std::shared_ptr<prometheus::Collectable>> collectables,
-            std::function<void()> internal_error_hook);
+            std::function<void()> internal_error_hook, WebConfig web_config);
 
+  static std::shared_ptr<const Access> makeAccess(const WebConfig& web_config);
   static int onRequest(mg_connection* conn, void* cbdata);
   static int onLog(const mg_connection* conn, const char* message);
+  static int onInitSsl(void* ssl_ctx, void* user_data);
   int serve(mg_connection* conn);
   void reportInternalError();
   void installBuiltinRoutes();
   Response landingPage() const;
   Response metricsPage() const;
 
-  mutable std::shared_mutex mutex_;  // guards routes_, collectables_, hook_, migrations_
+  // Set in the constructor, read by onInitSsl (during mg_start2), then never changed.
+  std::optional<TlsServerConfig> tls_;
+
+  mutable std::shared_mutex mutex_;  // guards access_, routes_, collectables_, hook_, migrations_
+  std::shared_ptr<const Access> access_;
   std::unordered_map<std::string, Route> routes_;
   std::vector<std::shared_ptr<prometheus::Collectable>> collectables_;
   std::function<void()> internal_error_hook_;

@@ -37,7 +37,7 @@ int exitCode(VerdictStatus s);
 
 // What one completed round established about one migration: everything the rule needs
 // besides the per-target states. The monitor stores it as a fact in the same transaction
-// as the round ("round.<domain>"), so `check` sees the round and its targets together.
+// as the round ("round/<domain>"), so `check` sees the round and its targets together.
 struct RoundRecord {
   std::string domain;                 // absolute, lower-case
   WallTime at{};                      // when the round completed (monitor's wall clock)

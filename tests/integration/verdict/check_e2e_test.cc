@@ -19,7 +19,9 @@
 
 #include "common/time_format.h"
 #include "support/dns_client.h"
+#include "http/http_client.h"
 #include "support/dns_servers.h"
+#include "support/ports.h"
 #include "support/temp_dir.h"
 #include "support/wait.h"
 #include "support/world.h"
@@ -44,10 +46,17 @@ struct CheckResult {
 
 // A running `dnsprop run` on the world, and `dnsprop check` against its state.
 struct Watch {
-  Watch(const LoopbackWorld& w, ConfigOptions opts = {}, const std::string& extra_resolvers_toml = "")
+  Watch(const LoopbackWorld& w, ConfigOptions opts = {}, const std::string& extra_resolvers_toml = "",
+        const std::string& vantage = "")
       : world(w) {
     opts.state_dir = dir.path() / "state";
     std::string text = world.dnspropConfig(opts);
+    if (!vantage.empty()) {
+      const std::string from = "vantage = \"loopback-world\"";
+      const auto v = text.find(from);
+      BOOST_REQUIRE(v != std::string::npos);
+      text.replace(v, from.size(), "vantage = \"" + vantage + "\"");
+    }
     if (!extra_resolvers_toml.empty()) {
       const auto p = text.find("[resolvers]\n");
       BOOST_REQUIRE(p != std::string::npos);
@@ -347,6 +356,93 @@ BOOST_AUTO_TEST_CASE(f8_stale_serving_resolver_stays_not_yet_with_a_day_long_pre
   });
   BOOST_TEST(r.exit_code == 1, watch.failure("stale OLD did not keep check at NOT YET with a 1 d+ expiry", r));
   BOOST_TEST(blockedResolvers(r, "old").count("unbound-stale") == 1u);
+}
+
+// Two vantages, one Prometheus (Debian's, scraping both every second with the mixin's
+// rules loaded): `check --prometheus` gives one answer for the fleet, never SAFE while a
+// resolver answers OLD, CRITICAL once a vantage goes silent; and every expression of
+// every dashboard panel and rule returns data from that Prometheus.
+BOOST_AUTO_TEST_CASE(two_vantages_one_prometheus_one_verdict_and_every_dashboard_query_has_data) {
+  if (!std::filesystem::exists("/usr/bin/prometheus")) {
+    BOOST_TEST_MESSAGE("prometheus not installed (scripts/install-deps.sh --test): skipped");
+    return;
+  }
+  WorldOptions wo;
+  wo.block = 1;
+  LoopbackWorld world(wo);
+  ConfigOptions a, b;
+  a.web_port = freeUdpTcpPort("127.0.0.1");
+  b.web_port = freeUdpTcpPort("127.0.0.1");
+  Watch tokyo(world, a, "", "tokyo");
+  Watch frankfurt(world, b, "", "frankfurt");
+
+  TempDir pdir("dnsprop-prometheus");
+  const std::uint16_t pport = freeUdpTcpPort("127.0.0.1");
+  const std::string purl = "http://127.0.0.1:" + std::to_string(pport);
+  std::ofstream(pdir.path() / "prometheus.yml")
+      << "global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
+      << "rule_files: [\"" << DNSPROP_SOURCE_DIR << "/dashboards/rules/dnsprop.rules.yml\"]\n"
+      << "scrape_configs:\n  - job_name: dnsprop\n    static_configs:\n      - targets: [\"127.0.0.1:" << a.web_port
+      << "\", \"127.0.0.1:" << b.web_port << "\"]\n";
+  ServerProcess prom("prometheus",
+                     {"/usr/bin/prometheus", "--config.file=" + (pdir.path() / "prometheus.yml").string(),
+                      "--storage.tsdb.path=" + (pdir.path() / "data").string(),
+                      "--web.listen-address=127.0.0.1:" + std::to_string(pport)},
+                     pdir.path(), pdir.path() / "prometheus.log");
+  prom.start();
+  BOOST_REQUIRE_MESSAGE(pollUntil(30s, [&] { return httpGet(purl + "/-/ready", 1000ms).status == 200; }),
+                        prom.failure("Prometheus not ready"));
+
+  const std::vector<std::string> fleet = {"--prometheus", purl, "--domain", "shop.test."};
+  // Before the switch: both vantages say NOT YET, so does the fleet.
+  CheckResult c;
+  BOOST_REQUIRE_MESSAGE(pollUntil(40s, [&] {
+                          c = tokyo.check(fleet);
+                          return c.exit_code == 1 && c.doc.is_object() &&
+                                 c.doc["migrations"][0]["vantages"].size() == 2u;
+                        }),
+                        prom.failure("no fleet NOT YET with two vantages: " + c.raw));
+
+  world.switchDelegation(Delegation::New);
+  oldServerPublishesNewNs(world);
+  BOOST_REQUIRE_MESSAGE(pollUntil(120s, [&] {
+                          c = tokyo.check(fleet);
+                          if (c.exit_code == 0) {
+                            std::string which;
+                            BOOST_TEST_REQUIRE(!tokyo.anyResolverAnswersOld(&which),
+                                               "fleet SAFE while " << which << "\n" << c.raw);
+                          }
+                          return c.exit_code == 0;
+                        }),
+                        tokyo.failure("the fleet never said SAFE", c));
+  BOOST_TEST(c.doc["summary"].get<std::string>().find("every vantage reports SAFE") != std::string::npos);
+
+  // Every dashboard panel, variable and rule expression returns data.
+  const std::string cmd = "env -u http_proxy -u HTTP_PROXY -u https_proxy -u HTTPS_PROXY python3 " +
+                          std::string(DNSPROP_SOURCE_DIR) + "/dashboards/tools/query_prometheus.py --quiet --prometheus " +
+                          purl + " domain=shop.test. vantage=tokyo __interval=5s __rate_interval=10s __range=1m 2>&1";
+  std::string out;
+  int status = -1;
+  BOOST_REQUIRE(pollUntil(30s, [&] {  // the recording rules need a few evaluations
+    out.clear();
+    FILE* p = ::popen(cmd.c_str(), "r");
+    char buf[4096];
+    std::size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+    status = ::pclose(p);
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  }) || true);
+  BOOST_TEST((WIFEXITED(status) && WEXITSTATUS(status) == 0), "dashboard/rule expressions without data:\n" << out);
+
+  // One vantage stops: the fleet is CRITICAL (never SAFE on what is left).
+  frankfurt.daemon->stop();
+  BOOST_REQUIRE_MESSAGE(pollUntil(30s, [&] {
+                          c = tokyo.check(fleet);
+                          BOOST_TEST_REQUIRE(c.exit_code != 0, "SAFE with a silent vantage: " << c.raw);
+                          return c.exit_code == 2;
+                        }),
+                        "a silent vantage did not make the fleet CRITICAL: " + c.raw);
+  BOOST_TEST(c.doc["summary"].get<std::string>().find("frankfurt") != std::string::npos, c.raw);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
