@@ -44,6 +44,8 @@ int main(int argc, char** argv) {
   addRunCommand(app, g, action);
   addSurveyCommand(app, g, action);
   addCheckCommand(app, g, action);
+  addStatusCommand(app, g, action);
+  addHistoryCommand(app, g, action);
   addResolversCommand(app, g, action);
   addVersionCommand(app, g, action);
 

@@ -39,6 +39,8 @@ Config loadSelectedConfig(const GlobalOptions& g);
 void addRunCommand(CLI::App& app, GlobalOptions& g, Action& action);
 void addSurveyCommand(CLI::App& app, GlobalOptions& g, Action& action);
 void addCheckCommand(CLI::App& app, GlobalOptions& g, Action& action);
+void addStatusCommand(CLI::App& app, GlobalOptions& g, Action& action);
+void addHistoryCommand(CLI::App& app, GlobalOptions& g, Action& action);
 void addResolversCommand(CLI::App& app, GlobalOptions& g, Action& action);
 void addVersionCommand(CLI::App& app, GlobalOptions& g, Action& action);
 

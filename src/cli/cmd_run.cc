@@ -36,6 +36,7 @@ class Daemon {
     monitor_ = std::make_unique<Monitor>(loop_.get(), clock_, std::move(config), metrics_->registry());
     metrics_->setReloadResult(true, clock_.wall());
     web_ = std::make_unique<WebServer>(listen, *metrics_, std::move(web_config));
+    web_->addTextSource(monitor_->metricsText());
     // /status (the page) and /status.json (the last published snapshot; read on
     // civetweb's threads: the snapshot is immutable, Monitor::snapshot() is thread-safe).
     registerStatusPage(*web_, [m = monitor_.get()] {

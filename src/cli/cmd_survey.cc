@@ -13,6 +13,7 @@
 
 #include "catalog/catalog.h"
 #include "cli/cli.h"
+#include "cli/progress.h"
 #include "cli/table.h"
 #include "common/log.h"
 #include "config/config_loader.h"
@@ -201,11 +202,17 @@ int runSurvey(const GlobalOptions& g, const SurveyOptions& s) {
     ProbeEngine engine(loop.get(), clock, eopts);
     RoundRunner runner(loop.get(), engine);
     bool done = false;
+    Progress progress(targets.size(), "probing");  // stderr, only on a terminal
     runner.start(
-        targets, plan, [&](std::size_t i, const dns::Observation& o) { rows[i].obs = o; },
+        targets, plan,
+        [&](std::size_t i, const dns::Observation& o) {
+          rows[i].obs = o;
+          progress.tick();
+        },
         [&] { done = true; });
     while (!done && uv_run(loop.get(), UV_RUN_ONCE) != 0) {
     }
+    progress.finish();
   }
 
   // ---- report ----

@@ -460,6 +460,11 @@ void WebServer::addCollectable(std::shared_ptr<prometheus::Collectable> collecta
   collectables_.push_back(std::move(collectable));
 }
 
+void WebServer::addTextSource(TextSource source) {
+  std::unique_lock lock(mutex_);
+  text_sources_.push_back(std::move(source));
+}
+
 void WebServer::setInternalErrorHook(std::function<void()> hook) {
   std::unique_lock lock(mutex_);
   internal_error_hook_ = std::move(hook);
@@ -519,9 +524,11 @@ WebServer::Response WebServer::landingPage() const {
 
 WebServer::Response WebServer::metricsPage() const {
   std::vector<std::shared_ptr<prometheus::Collectable>> sources;
+  std::vector<TextSource> texts;
   {
     std::shared_lock lock(mutex_);
     sources = collectables_;
+    texts = text_sources_;
   }
   std::vector<prometheus::MetricFamily> families;
   for (const auto& source : sources) {
@@ -531,6 +538,7 @@ WebServer::Response WebServer::metricsPage() const {
   Response r;
   r.content_type = kMetricsContentType;
   r.body = prometheus::TextSerializer().Serialize(families);
+  for (const auto& text : texts) text(r.body);
   return r;
 }
 

@@ -113,6 +113,12 @@ class WebServer {
 
   // Adds another source of metrics to /metrics (served after the registry).
   void addCollectable(std::shared_ptr<prometheus::Collectable> collectable);
+  // Appends pre-rendered exposition text to /metrics after the collectables (e.g. a
+  // SeriesTable: [t](std::string& o) { t->render(o); }). Called on an HTTP thread on every
+  // scrape: must be thread-safe; its exceptions are handled like a handler's (500). A
+  // family must come from either a collectable or a text source, never both.
+  using TextSource = std::function<void(std::string& out)>;
+  void addTextSource(TextSource source);
   // Called (on an HTTP thread) whenever a handler throws; must not block. The hook's own
   // exceptions are swallowed.
   void setInternalErrorHook(std::function<void()> hook);
@@ -150,6 +156,7 @@ class WebServer {
   std::shared_ptr<const Access> access_;
   std::unordered_map<std::string, Route> routes_;
   std::vector<std::shared_ptr<prometheus::Collectable>> collectables_;
+  std::vector<TextSource> text_sources_;  // guarded by mutex_
   std::function<void()> internal_error_hook_;
   std::vector<std::string> migrations_;
   std::atomic<bool> ready_{false};

@@ -12,6 +12,7 @@
 
 #include "common/log.h"
 #include "common/time_format.h"
+#include "http/series_table.h"
 #include "dns/query.h"
 #include "model/selection.h"
 
@@ -121,10 +122,13 @@ struct Monitor::Metrics {
                            "DNSSEC of the delegation (state set: unknown, unsigned, valid, broken).")),
         resolver_info(gaugeFamily(r, vantage, "dnsprop_resolver_info",
                                   "Catalog facts of each selected resolver (constant 1).")),
-        resolver_state(gaugeFamily(r, vantage, "dnsprop_resolver_state",
-                                   "Class of the resolver's last answer for the target (state set).")),
-        resolver_expiry(gaugeFamily(r, vantage, "dnsprop_resolver_old_expiry_timestamp_seconds",
-                                    "Predicted time the resolver drops OLD data for the target (Unix time).")),
+        table(std::make_shared<SeriesTable>()),
+        resolver_state(table->addGaugeFamily("dnsprop_resolver_state",
+                                             "Class of the resolver's last answer for the target (state set).",
+                                             {{"vantage", vantage}})),
+        resolver_expiry(table->addGaugeFamily("dnsprop_resolver_old_expiry_timestamp_seconds",
+                                              "Predicted time the resolver drops OLD data for the target (Unix time).",
+                                              {{"vantage", vantage}})),
         resolver_last_probe(gaugeFamily(r, vantage, "dnsprop_resolver_last_probe_timestamp_seconds",
                                         "When the resolver last gave a probe result (Unix time).")),
         resolver_queries(prometheus::BuildCounter()
@@ -179,8 +183,11 @@ struct Monitor::Metrics {
   prometheus::Family<prometheus::Gauge>& auth_lame;
   prometheus::Family<prometheus::Gauge>& dnssec;
   prometheus::Family<prometheus::Gauge>& resolver_info;
-  prometheus::Family<prometheus::Gauge>& resolver_state;
-  prometheus::Family<prometheus::Gauge>& resolver_expiry;
+  // The per-target families (resolvers x names x states: the bulk of the series) are
+  // pre-rendered text (http/series_table.h): a 100k-series scrape in ms, not 100s of ms.
+  std::shared_ptr<SeriesTable> table;
+  SeriesTable::FamilyId resolver_state;
+  SeriesTable::FamilyId resolver_expiry;
   prometheus::Family<prometheus::Gauge>& resolver_last_probe;
   prometheus::Family<prometheus::Counter>& resolver_queries;
   prometheus::Family<prometheus::Counter>& resolver_failures;
@@ -195,8 +202,12 @@ struct Monitor::Metrics {
   using Series = std::set<std::pair<prometheus::Family<prometheus::Gauge>*, prometheus::Gauge*>>;
   Series plan_gauges, this_round;
 
-  void beginUpdate() { this_round.clear(); }
+  void beginUpdate() {
+    this_round.clear();
+    table->beginRound();
+  }
   void endUpdate() {
+    table->endRound();
     for (const auto& entry : plan_gauges) {
       if (!this_round.count(entry)) entry.first->Remove(entry.second);
     }
@@ -442,6 +453,10 @@ void Monitor::stop() {
   }
 }
 
+std::function<void(std::string&)> Monitor::metricsText() const {
+  return [table = metrics_->table](std::string& out) { table->render(out); };
+}
+
 std::shared_ptr<const MonitorSnapshot> Monitor::snapshot() const {
   std::lock_guard<std::mutex> lock(snapshot_mutex_);
   return snapshot_;
@@ -675,17 +690,17 @@ void Monitor::roundDone() {
       for (const auto& [name, type] : rec.watch) {
         const TargetKey key{m.domain, name, type, r.name};
         const TargetState* st = model_.find(key);
-        const std::map<std::string, std::string> base{
+        SeriesTable::Labels labels{
             {"domain", m.domain}, {"name", name}, {"rrtype", std::string(toString(type))}, {"resolver", r.name}};
-        for (auto c : kClasses) {
-          auto labels = base;
-          labels["state"] = std::string(toString(c));
-          const AnswerClass cur = st != nullptr && st->has_samples ? st->current : AnswerClass::Error;
-          metrics_->gauge(metrics_->resolver_state, labels).Set(cur == c ? 1 : 0);
-        }
         if (auto e = model_.oldExpiry(key, ctx)) {
-          metrics_->gauge(metrics_->resolver_expiry, base).Set(unixSeconds(*e));
+          metrics_->table->set(metrics_->resolver_expiry, labels, unixSeconds(*e));
           ms.expiries[key] = *e;
+        }
+        const AnswerClass cur = st != nullptr && st->has_samples ? st->current : AnswerClass::Error;
+        labels.emplace_back("state", "");
+        for (auto c : kClasses) {
+          labels.back().second = std::string(toString(c));
+          metrics_->table->set(metrics_->resolver_state, labels, cur == c ? 1 : 0);
         }
       }
     }

@@ -17,6 +17,7 @@
 
 #include <uv.h>
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -88,6 +89,9 @@ class Monitor {
   void applyConfig(Config config);
 
   std::shared_ptr<const MonitorSnapshot> snapshot() const;
+  // /metrics text of the per-target series (rendered on HTTP threads; thread-safe). The
+  // rest of the metrics are in the registry given to the constructor.
+  std::function<void(std::string&)> metricsText() const;
   std::uint64_t roundsCompleted() const { return rounds_; }
   const Config& config() const;
 

@@ -39,6 +39,14 @@ lint=$(promtool check metrics < "$tmp/metrics" 2>&1) || fail "promtool: $lint"
 
 # A probe round happens (its resolver is a closed loopback port): the timestamp moves.
 poll 10 metric_matches '^dnsprop_last_probe_timestamp_seconds(\{[^}]*\})? [1-9]' || fail "no probe round finished within 10 s"
+# The per-target series come from the pre-rendered table (http/series_table.h): present,
+# labelled like the rest, and clean under promtool together with the registry's.
+curl -sf "$base/metrics" > "$tmp/metrics2" || fail "/metrics after a round"
+grep -E '^dnsprop_resolver_state\{vantage="default",' "$tmp/metrics2" | grep 'name="www\.shop\.example\.test\."' \
+  | grep -q 'state="error"} 1$' \
+  || fail "no dnsprop_resolver_state series: $(grep -c resolver_state "$tmp/metrics2")"
+[[ $(grep -c '^# TYPE dnsprop_resolver_state gauge' "$tmp/metrics2") == 1 ]] || fail "dnsprop_resolver_state family not exactly once"
+lint=$(promtool check metrics < "$tmp/metrics2" 2>&1) || fail "promtool after a round: $lint"
 
 # Broken config + SIGHUP: still serving, reload metric 0, reason logged.
 echo 'intervall = "5s"' >> "$tmp/dnsprop.toml"
