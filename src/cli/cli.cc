@@ -47,6 +47,7 @@ int main(int argc, char** argv) {
   addStatusCommand(app, g, action);
   addHistoryCommand(app, g, action);
   addResolversCommand(app, g, action);
+  addInitCommand(app, g, action);
   addVersionCommand(app, g, action);
 
   try {

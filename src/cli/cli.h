@@ -42,6 +42,7 @@ void addCheckCommand(CLI::App& app, GlobalOptions& g, Action& action);
 void addStatusCommand(CLI::App& app, GlobalOptions& g, Action& action);
 void addHistoryCommand(CLI::App& app, GlobalOptions& g, Action& action);
 void addResolversCommand(CLI::App& app, GlobalOptions& g, Action& action);
+void addInitCommand(CLI::App& app, GlobalOptions& g, Action& action);
 void addVersionCommand(CLI::App& app, GlobalOptions& g, Action& action);
 
 int main(int argc, char** argv);
