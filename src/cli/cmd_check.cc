@@ -17,6 +17,7 @@
 #include <prometheus/registry.h>
 
 #include "cli/cli.h"
+#include "cli/store_view.h"
 #include "common/duration.h"
 #include "common/log.h"
 #include "common/time_format.h"
@@ -41,11 +42,6 @@ struct CheckOptions {
   VerdictSettings settings;
 };
 
-std::string normaliseDomain(std::string d) {
-  for (auto& c : d) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (d.empty() || d.back() != '.') d += '.';
-  return d;
-}
 
 struct Outcome {
   std::string source;
@@ -65,32 +61,22 @@ Verdict unknownVerdict(const std::string& domain, WallTime now, const std::strin
 
 Outcome fromStore(const Config& config, const CheckOptions& o, const std::vector<std::string>& domains, WallTime now) {
   Outcome out;
-  const std::filesystem::path dir = o.state_dir.empty() ? config.monitor.state_dir : std::filesystem::path(o.state_dir);
-  const auto db = dir / "dnsprop.db";
-  out.source = db.string();
-  std::error_code ec;
-  if (!std::filesystem::exists(db, ec)) {
-    out.error = "no state database at " + db.string() + " (has `dnsprop run` run with this config?)";
-    return out;
-  }
-  std::unique_ptr<StateStore> store;
-  PropagationModel model;
-  try {
-    store = StateStore::open(db);
-    for (auto& [key, state] : store->loadTargets()) model.restore(key, std::move(state));
-  } catch (const std::exception& e) {
-    out.error = std::string("cannot read the state database: ") + e.what();
+  const StoreView view =
+      openStoreView(o.state_dir.empty() ? config.monitor.state_dir : std::filesystem::path(o.state_dir));
+  out.source = view.db.string();
+  if (!view.store) {
+    out.error = view.error;
     return out;
   }
   for (const auto& d : domains) {
     std::optional<RoundRecord> record;
     try {
-      if (auto fact = store->fact("round/" + d)) record = roundRecordFromJson(nlohmann::json::parse(*fact));
+      record = loadRoundRecord(*view.store, d);
     } catch (const std::exception& e) {
       out.verdicts.push_back(unknownVerdict(d, now, std::string("unreadable round record: ") + e.what()));
       continue;
     }
-    out.verdicts.push_back(decide(now, d, record, model, o.settings));
+    out.verdicts.push_back(decide(now, d, record, view.model, o.settings));
   }
   return out;
 }
