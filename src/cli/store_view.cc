@@ -22,7 +22,7 @@ StoreView openStoreView(const std::filesystem::path& state_dir) {
     return v;
   }
   try {
-    v.store = StateStore::open(v.db);
+    v.store = StateStore::openReadOnly(v.db);
     for (auto& [key, state] : v.store->loadTargets()) v.model.restore(key, std::move(state));
   } catch (const std::exception& e) {
     v.store.reset();

@@ -1,6 +1,7 @@
-// Read-side access to a monitor's state database for the terminal commands (`status`,
-// `history`; `check` may share it): opens the store of a state directory as a second
-// reader (the daemon keeps writing: WAL readers never block it), rebuilds the propagation
+// Read-side access to a monitor's state database for the terminal commands (`check`,
+// `status`, `history`): opens the store of a state directory read-only
+// (StateStore::openReadOnly: never creates, migrates or changes it; read access is
+// enough; the daemon keeps writing: WAL readers never block it), rebuilds the propagation
 // model from the stored targets, and reads the per-migration facts the monitor writes
 // every round ("round/<domain>", "history/<domain>"; src/net/monitor.cc).
 //

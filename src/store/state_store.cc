@@ -246,6 +246,8 @@ class StateStore::Impl {
   std::vector<TargetKey> pending_ids_;
   Round round_ = Round::None;
   std::string last_error_;
+  // Opened by openReadOnly(): every write fails before it reaches SQLite.
+  bool read_only_ = false;
 
   // -- helpers that throw StoreError (used by open and the read API; the write API catches)
 
@@ -350,6 +352,10 @@ class StateStore::Impl {
   // round so that it cannot be committed partially.
   template <typename F>
   bool write(std::string_view what, F&& f) noexcept {
+    if (read_only_) {
+      fail(what, "the state database was opened read-only");
+      return false;
+    }
     if (round_ == Round::Failed) {
       last_error_ = fmt::format("{}: skipped, the round already failed: {}", what,
                                 first_round_error_);
@@ -436,6 +442,45 @@ Transition transitionFrom(const Query& q, int first) {
   t.ttl = q.optU32(first + 3);
   t.nsid = q.text(first + 4);
   return t;
+}
+
+// How openReadOnly() connects: as a WAL reader beside a possible writer, or (when the
+// -wal/-shm files can be neither found nor created) to a file that nothing writes.
+enum class ReadOnlyMode { Shared, Immutable };
+
+// A file: URI for `path` (https://sqlite.org/uri.html): absolute, every byte outside
+// the unreserved set percent-encoded, so '?', '#' and '%' in folder names stay path.
+std::string readOnlyUri(const std::filesystem::path& path, ReadOnlyMode mode) {
+  std::error_code ec;
+  auto abs = std::filesystem::absolute(path, ec);
+  if (ec) abs = path;
+  const std::string native = abs.lexically_normal().native();
+  std::string uri = "file://";
+  for (const unsigned char c : native) {
+    const bool plain = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                       c == '/' || c == '-' || c == '.' || c == '_' || c == '~';
+    if (plain) {
+      uri += static_cast<char>(c);
+    } else {
+      uri += fmt::format("%{:02X}", c);
+    }
+  }
+  uri += "?mode=ro";
+  switch (mode) {
+    case ReadOnlyMode::Shared:
+      break;
+    case ReadOnlyMode::Immutable:
+      uri += "&immutable=1";
+      break;
+  }
+  return uri;
+}
+
+// The failures of a read-only WAL reader that cannot open or create the -wal/-shm
+// files (SQLite reports a missing -wal in a folder it may not write as
+// SQLITE_READONLY_DIRECTORY, other cases as SQLITE_CANTOPEN).
+bool walFilesUnavailable(int rc) {
+  return (rc & 0xff) == SQLITE_CANTOPEN || rc == SQLITE_READONLY_DIRECTORY;
 }
 
 }  // namespace
@@ -539,7 +584,112 @@ std::unique_ptr<StateStore> StateStore::open(const std::filesystem::path& path,
   return std::unique_ptr<StateStore>(new StateStore(std::move(impl)));
 }
 
+std::unique_ptr<StateStore> StateStore::openReadOnly(const std::filesystem::path& path,
+                                                     Duration busy_timeout) {
+  const auto where = [&](std::string_view msg) { return fmt::format("{}: {}", path.string(), msg); };
+  // SQLite would refuse a missing file as well (mode=ro never creates); asking first
+  // gives the clearer message.
+  std::error_code ec;
+  const auto st = std::filesystem::status(path, ec);
+  if (!std::filesystem::exists(st)) {
+    throw StoreError(where(ec && ec != std::errc::no_such_file_or_directory
+                               ? fmt::format("cannot read: {}", ec.message())
+                               : std::string("no such database (reading never creates one)")));
+  }
+  if (std::filesystem::is_directory(st)) throw StoreError(where("is a folder, not a database"));
+
+  auto impl = std::make_unique<Impl>();
+  impl->path_ = path;
+  impl->read_only_ = true;
+
+  // Opens the connection in `mode` and reads user_version, the first access to the file
+  // (SQLite opens the -wal/-shm files only then). Returns SQLITE_OK or the extended code
+  // of that read; throws when the file itself cannot be opened.
+  std::int64_t version = 0;
+  const auto connect = [&](ReadOnlyMode mode) {
+    impl->statements_.clear();
+    impl->db_.reset();
+    sqlite3* raw = nullptr;
+    const int rc = sqlite3_open_v2(readOnlyUri(path, mode).c_str(), &raw,
+                                   SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, nullptr);
+    impl->db_.reset(raw);  // owned even when opening failed
+    if (rc != SQLITE_OK) {
+      throw StoreError(describe(raw, rc, fmt::format("cannot open {} read-only", path.string())));
+    }
+    sqlite3_extended_result_codes(raw, 1);
+    sqlite3_busy_timeout(raw, static_cast<int>(std::clamp<Duration::rep>(
+                                  busy_timeout.count(), 0, std::numeric_limits<int>::max())));
+    sqlite3_stmt* stmt_raw = nullptr;
+    int step = sqlite3_prepare_v2(raw, "PRAGMA user_version", -1, &stmt_raw, nullptr);
+    StmtHandle stmt(stmt_raw);
+    if (step != SQLITE_OK) return step;
+    step = sqlite3_step(stmt.get());
+    if (step != SQLITE_ROW) return step == SQLITE_DONE ? SQLITE_CORRUPT : step;
+    version = sqlite3_column_int64(stmt.get(), 0);
+    return SQLITE_OK;
+  };
+
+  int rc = connect(ReadOnlyMode::Shared);
+  if (walFilesUnavailable(rc)) {
+    // The folder is not writable for us and the -wal/-shm files are missing. Without a
+    // -wal file no writer has anything outside the database file, so reading the file
+    // as immutable is exact. With one, immutable would ignore committed rounds: refuse.
+    auto wal = path;
+    wal += "-wal";
+    if (std::filesystem::exists(wal, ec) || ec) {
+      throw StoreError(where(fmt::format(
+          "cannot read it as a WAL reader ({}): {} exists but the -shm file beside it can be "
+          "neither opened nor created by this user; run as the monitor's user or ask the "
+          "running monitor (`dnsprop check --url`)",
+          sqlite3_errstr(rc), wal.filename().string())));
+    }
+    rc = connect(ReadOnlyMode::Immutable);
+  }
+  if ((rc & 0xff) == SQLITE_NOTADB) throw StoreError(where("not a SQLite database"));
+  if (rc != SQLITE_OK) throw StoreError(describe(impl->db_.get(), rc, where("cannot read it")));
+
+  try {
+    const auto app = impl->pragmaInt("PRAGMA application_id");
+    if (app != kApplicationId) {
+      const auto tables =
+          impl->pragmaInt("SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'");
+      if (version == 0 && tables == 0) {
+        throw StoreError(where("empty, not a dnsprop state database yet (`dnsprop run` creates it)"));
+      }
+      throw StoreError(where("not a dnsprop state database (no dnsprop application_id)"));
+    }
+    if (version > kSchemaVersion) {
+      throw StoreError(where(fmt::format(
+          "schema version {} is newer than this dnsprop understands ({}); use a newer dnsprop",
+          version, kSchemaVersion)));
+    }
+    if (version < kSchemaVersion) {
+      throw StoreError(where(fmt::format(
+          "schema version {} is older than this dnsprop's ({}) and is not migrated when "
+          "reading; run `dnsprop run` of this version once (it migrates the database), or "
+          "read it with the dnsprop that wrote it",
+          version, kSchemaVersion)));
+    }
+    for (auto table : kTables) {
+      auto q = impl->query("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?");
+      q.bind(table);
+      if (q.step() != SQLITE_ROW || q.int64(0) != 1) {
+        throw StoreError(where(fmt::format("damaged schema: table '{}' is missing", table)));
+      }
+    }
+    // Belt and braces: SQLite itself refuses any write on this connection as well.
+    impl->exec("PRAGMA query_only = 1", where("setting query_only"));
+  } catch (const StoreError&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw StoreError(where(e.what()));
+  }
+  return std::unique_ptr<StateStore>(new StateStore(std::move(impl)));
+}
+
 StateStore::StateStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+bool StateStore::readOnly() const { return impl_->read_only_; }
 
 StateStore::~StateStore() {
   // An unfinished round is abandoned, never committed half-way.

@@ -13,8 +13,10 @@
 // kernel crash may lose the last few committed rounds but never corrupts the database.
 //
 // Ownership and threads: a StateStore owns its connection and cached statements. It is
-// NOT thread-safe: one thread (the libuv loop) uses it. Other processes (`dnsprop check`)
-// may open the same file at the same time: readers never block the writer (WAL).
+// NOT thread-safe: one thread uses it (the libuv loop in the daemon, main() in the CLI).
+// One process writes (`dnsprop run`, through open()); other processes (`dnsprop check`,
+// `status`, `history`) read the same file at the same time through openReadOnly():
+// WAL readers never block the writer, and they never change the file.
 #pragma once
 
 #include <filesystem>
@@ -53,12 +55,41 @@ class StateStore {
   // kSchemaVersion).
   static std::unique_ptr<StateStore> open(const std::filesystem::path& path,
                                           Duration busy_timeout = std::chrono::seconds(5));
+
+  // Opens an existing database for reading only (`dnsprop check`, `status`, `history`),
+  // for any user who may read the file, while the daemon runs or after it stopped. Never
+  // creates the file or its folder, never creates or migrates the schema, never changes
+  // the journal mode: the database file is left byte for byte as it was. The write API
+  // of the returned store returns false ("opened read-only"); the read API works as on
+  // open(). `busy_timeout` bounds the wait for a writer's lock (WAL recovery).
+  //
+  // WAL (https://sqlite.org/wal.html, "Read-Only Databases"): a reader needs the -shm
+  // and -wal files beside the database. While the daemon runs they exist and are read
+  // without write access. After the daemon stopped they are gone; a user who may write
+  // the folder (root, the daemon's user) then creates them (SQLite gives them the
+  // database file's owner and mode), and an empty -wal and a -shm stay behind until the
+  // daemon's next clean stop. A user who may not write the folder cannot create them:
+  // then, and only when no -wal file exists (so no committed data can be waiting in a
+  // WAL), the file is opened as immutable (no locks, no -shm), which is exact because
+  // nothing writes it.
+  //
+  // Throws StoreError when the file does not exist or cannot be read, is not a SQLite
+  // database or not a dnsprop one (an empty file included), its schema is damaged, it
+  // was written by a newer dnsprop (user_version > kSchemaVersion) or by an older one
+  // (user_version < kSchemaVersion: it is not migrated here; running `dnsprop run` of
+  // this version once migrates it), or a -wal file exists but the -shm file can be
+  // neither opened nor created (ask the running monitor with `check --url` instead).
+  static std::unique_ptr<StateStore> openReadOnly(
+      const std::filesystem::path& path, Duration busy_timeout = std::chrono::seconds(5));
+  // True for a store from openReadOnly().
+  bool readOnly() const;
   ~StateStore();
   StateStore(const StateStore&) = delete;
   StateStore& operator=(const StateStore&) = delete;
 
   // ---- Write API: never throws (runs inside libuv callbacks). On failure it returns
-  // false and keeps a message for lastError().
+  // false and keeps a message for lastError(). On a store from openReadOnly() every
+  // write (beginRound included) fails this way.
   //
   // One transaction per probe round: beginRound(), any number of saveTarget /
   // appendTransition / appendSample / putFact, then commitRound(). A round is atomic: if

@@ -3,18 +3,7 @@
 # round used to stall the daemon and every later reload), and a SIGHUP that adds a
 # migration is applied: the landing page lists it and probes go to its resolver.
 source "$(dirname "$0")/lib/daemon.bash"
-cat > "$tmp/dnsprop.toml" <<TOML
-[monitor]
-interval = "1s"
-timeout = "200ms"
-retries = 0
-state_dir = "$tmp/state"
-root_hints = ["127.0.0.1:9"]  # discovery stays on loopback (a closed port)
-[web]
-listen = ["127.0.0.1:$port"]
-[resolvers]
-extra = ["127.0.0.1:9"]
-TOML
+monitor_toml 1s "$tmp/state" '["127.0.0.1:9"]' > "$tmp/dnsprop.toml"
 start_daemon
 poll 10 bash -c "[[ \$(grep -c 'probe round done' '$tmp/log') -ge 2 ]]" || fail "empty rounds do not repeat"
 

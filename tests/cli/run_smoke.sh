@@ -4,17 +4,7 @@
 # reload metric, SIGTERM stops it with status 0. Only loopback addresses are used.
 source "$(dirname "$0")/lib/daemon.bash"
 write_config() {
-  cat > "$tmp/dnsprop.toml" <<TOML
-[monitor]
-interval = "2s"
-timeout = "200ms"
-retries = 0
-state_dir = "$tmp/state"
-root_hints = ["127.0.0.1:9"]  # discovery stays on loopback (a closed port)
-[web]
-listen = ["127.0.0.1:$port"]
-[resolvers]
-extra = ["127.0.0.1:9"]
+  { monitor_toml 2s "$tmp/state" '["127.0.0.1:9"]'; cat <<TOML
 [[migration]]
 domain = "shop.example.test"
 [migration.old]
@@ -22,6 +12,7 @@ addresses = ["192.0.2.10"]
 [migration.new]
 addresses = ["198.51.100.20"]
 TOML
+  } > "$tmp/dnsprop.toml"
 }
 write_config
 start_daemon

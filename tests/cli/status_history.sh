@@ -7,17 +7,7 @@
 # shows progress on a terminal and is silent when piped.
 # OLD/NEW data and transitions: tests/integration/daemon/status_history_test.cc.
 source "$(dirname "$0")/lib/daemon.bash"
-cat > "$tmp/dnsprop.toml" <<TOML
-[monitor]
-interval = "1s"
-timeout = "200ms"
-retries = 0
-state_dir = "$tmp/state"
-root_hints = ["127.0.0.1:9"]  # discovery stays on loopback (a closed port)
-[web]
-listen = ["127.0.0.1:$port"]
-[resolvers]
-extra = ["127.0.0.1:9", { address = "127.0.0.2:9", name = "closed-two" }]
+{ monitor_toml 1s "$tmp/state" '["127.0.0.1:9", { address = "127.0.0.2:9", name = "closed-two" }]'; cat <<TOML
 [[migration]]
 domain = "shop.example.test"
 watch = [{ name = "www", types = ["A"] }, { name = "api", types = ["A"] }]
@@ -26,6 +16,7 @@ addresses = ["192.0.2.10"]
 [migration.new]
 addresses = ["198.51.100.20"]
 TOML
+} > "$tmp/dnsprop.toml"
 d() { "$DNSPROP" --config.file "$tmp/dnsprop.toml" "$@"; }
 
 # ---- no data: exit 3 with the reason on stderr ----

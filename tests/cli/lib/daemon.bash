@@ -1,6 +1,8 @@
 # Shared by the tests/cli/*.sh scripts that start `dnsprop run` (sourced, not a test).
 # Provides: $tmp (removed on exit), $pid (killed on exit), $port (a free 127.0.0.1 port),
-# fail MESSAGE (prints the daemon log), poll SECONDS COMMAND... (every 0.1 s).
+# fail MESSAGE (prints the daemon log), poll SECONDS COMMAND... (every 0.1 s),
+# monitor_toml INTERVAL STATE_DIR EXTRA (the loopback-only [monitor], [web] and
+# [resolvers] tables every test config starts with), start_daemon, metric_matches.
 set -euo pipefail
 : "${DNSPROP:?}"
 tmp=$(mktemp -d)
@@ -15,6 +17,23 @@ poll() {
 }
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 base="http://127.0.0.1:$port"
+# monitor_toml INTERVAL STATE_DIR EXTRA: probes only closed loopback ports (EXTRA is the
+# TOML array of [resolvers] extra) and discovers parents from a closed loopback port, so
+# nothing ever leaves the machine.
+monitor_toml() {
+  cat <<TOML
+[monitor]
+interval = "$1"
+timeout = "200ms"
+retries = 0
+state_dir = "$2"
+root_hints = ["127.0.0.1:9"]  # discovery stays on loopback (a closed port)
+[web]
+listen = ["127.0.0.1:$port"]
+[resolvers]
+extra = $3
+TOML
+}
 # start_daemon: runs `dnsprop run` on $tmp/dnsprop.toml (log in $tmp/log) and waits
 # up to 10 s for /-/ready.
 start_daemon() {

@@ -1,6 +1,9 @@
 #include <boost/test/unit_test.hpp>
 
+#include <sys/stat.h>
+
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -449,6 +452,212 @@ BOOST_AUTO_TEST_CASE(corrupt_file_makes_writes_return_false) {
   BOOST_CHECK_NO_THROW(ok = store->commitRound());
   BOOST_TEST(!ok);
   BOOST_CHECK_THROW(store->samples(key(), atMs(0)), StoreError);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// StateStore::openReadOnly: what `check`, `status` and `history` use. These run as the
+// test's user (root in CI), for whom the folder is writable; the immutable fallback for
+// a user who may only read is covered by tests/cli/read_only_state.sh.
+BOOST_AUTO_TEST_SUITE(state_store_read_only)
+
+namespace {
+
+// The bytes and the modification time (ns) of a file: what "left untouched" compares.
+struct FileImage {
+  std::string bytes;
+  std::int64_t mtime_ns = 0;
+  bool operator==(const FileImage&) const = default;
+};
+
+FileImage image(const std::filesystem::path& p) {
+  FileImage img;
+  std::ifstream f(p, std::ios::binary);
+  img.bytes.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+  struct stat st {};
+  BOOST_TEST_REQUIRE(::stat(p.c_str(), &st) == 0);
+  img.mtime_ns = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+  return img;
+}
+
+// A database as the daemon leaves it: two targets, transitions, samples and a fact.
+void writeExample(const std::filesystem::path& path) {
+  auto store = StateStore::open(path);
+  BOOST_TEST_REQUIRE(store->beginRound());
+  BOOST_TEST_REQUIRE(store->appendTransition(key(), transition(kT0, AnswerClass::Old, AnswerClass::New)));
+  BOOST_TEST_REQUIRE(store->appendSample(key(), sample(kT0, AnswerClass::New)));
+  BOOST_TEST_REQUIRE(store->saveTarget(key(), fullState()));
+  BOOST_TEST_REQUIRE(store->saveTarget(key("quad9", RRType::MX), fullState()));
+  BOOST_TEST_REQUIRE(store->putFact("round/shop.example.jp.", R"({"round":7})"));
+  BOOST_TEST_REQUIRE(store->commitRound());
+}
+
+std::string refusal(const std::filesystem::path& path) {
+  try {
+    StateStore::openReadOnly(path);
+  } catch (const StoreError& e) {
+    return e.what();
+  }
+  return "(opened)";
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(reads_what_open_wrote) {
+  TempDir dir("dnsprop-store");
+  const auto path = dir / "state.db";
+  writeExample(path);
+  auto writer = StateStore::open(path);
+  auto reader = StateStore::openReadOnly(path);
+  BOOST_TEST(reader->readOnly());
+  BOOST_TEST(!writer->readOnly());
+  BOOST_TEST(reader->path() == path);
+
+  const auto want = writer->loadTargets();
+  const auto got = reader->loadTargets();
+  BOOST_TEST_REQUIRE(got.size() == 2U);
+  BOOST_TEST_REQUIRE(got.size() == want.size());
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    BOOST_TEST((got[i].first == want[i].first));
+    checkSame(got[i].second, want[i].second);
+    BOOST_TEST_REQUIRE(got[i].second.recent.size() == want[i].second.recent.size());
+    for (std::size_t j = 0; j < got[i].second.recent.size(); ++j) {
+      checkSame(got[i].second.recent[j], want[i].second.recent[j]);
+    }
+  }
+  BOOST_TEST_REQUIRE(reader->transitions(key()).size() == 1U);
+  checkSame(reader->transitions(key())[0], transition(kT0, AnswerClass::Old, AnswerClass::New));
+  BOOST_TEST_REQUIRE(reader->samples(key(), atMs(0)).size() == 1U);
+  checkSame(reader->samples(key(), atMs(0))[0], sample(kT0, AnswerClass::New));
+  BOOST_TEST(reader->lastSamples().size() == 1U);
+  BOOST_TEST(reader->fact("round/shop.example.jp.").value_or("") == R"({"round":7})");
+  BOOST_TEST(!reader->fact("missing").has_value());
+}
+
+BOOST_AUTO_TEST_CASE(sees_rounds_the_writer_commits_later_and_never_blocks_it) {
+  TempDir dir("dnsprop-store");
+  const auto path = dir / "state.db";
+  auto writer = StateStore::open(path, std::chrono::milliseconds(50));
+  auto reader = StateStore::openReadOnly(path, std::chrono::milliseconds(50));
+  BOOST_TEST(reader->loadTargets().empty());
+  BOOST_TEST_REQUIRE(writer->beginRound());
+  BOOST_TEST_REQUIRE(writer->saveTarget(key(), fullState()));
+  BOOST_TEST(reader->loadTargets().empty());  // not committed yet
+  BOOST_TEST(writer->commitRound(), writer->lastError());
+  BOOST_TEST(reader->loadTargets().size() == 1U);
+  BOOST_TEST(writer->putFact("k", "2"), writer->lastError());
+  BOOST_TEST(reader->fact("k").value_or("") == "2");
+}
+
+BOOST_AUTO_TEST_CASE(a_missing_file_or_folder_is_never_created) {
+  TempDir dir("dnsprop-store");
+  const auto path = dir / "state.db";
+  const std::string message = refusal(path);
+  BOOST_TEST(message.find("no such database") != std::string::npos, message);
+  BOOST_TEST(std::filesystem::is_empty(dir.path()));
+
+  BOOST_CHECK_THROW(StateStore::openReadOnly(dir / "sub/state.db"), StoreError);
+  BOOST_TEST(!std::filesystem::exists(dir / "sub"));
+  BOOST_CHECK_THROW(StateStore::openReadOnly(dir.path()), StoreError);  // a folder
+  BOOST_TEST(std::filesystem::is_empty(dir.path()));
+}
+
+BOOST_AUTO_TEST_CASE(an_older_schema_is_refused_and_left_byte_identical) {
+  TempDir dir("dnsprop-store");
+  const auto path = dir / "state.db";
+  writeExample(path);
+  // What a database of the previous schema version looks like to this build. The raw
+  // connection closes last, so the WAL is checkpointed into the file and removed.
+  RawDb(path).exec("PRAGMA user_version = " + std::to_string(StateStore::kSchemaVersion - 1));
+  BOOST_TEST_REQUIRE(!std::filesystem::exists(dir / "state.db-wal"));
+  const FileImage before = image(path);
+
+  const std::string message = refusal(path);
+  BOOST_TEST(message.find("older") != std::string::npos, message);
+  BOOST_TEST(message.find("dnsprop run") != std::string::npos, message);
+  BOOST_TEST((image(path) == before), "the database file changed");
+  // And a store opened read-only never checkpoints or migrates on close either.
+  BOOST_TEST(RawDb(path).integer("PRAGMA user_version") == StateStore::kSchemaVersion - 1);
+}
+
+BOOST_AUTO_TEST_CASE(reading_leaves_a_current_database_byte_identical) {
+  TempDir dir("dnsprop-store");
+  const auto path = dir / "state.db";
+  writeExample(path);
+  const FileImage before = image(path);
+  {
+    auto reader = StateStore::openReadOnly(path);
+    BOOST_TEST(reader->loadTargets().size() == 2U);
+    BOOST_TEST(!reader->putFact("x", "1"));
+  }
+  BOOST_TEST((image(path) == before), "the database file changed");
+}
+
+BOOST_AUTO_TEST_CASE(newer_foreign_empty_and_garbage_files_are_refused_untouched) {
+  TempDir dir("dnsprop-store");
+  const auto newer = dir / "newer.db";
+  writeExample(newer);
+  RawDb(newer).exec("PRAGMA user_version = " + std::to_string(StateStore::kSchemaVersion + 1));
+  const FileImage newer_before = image(newer);
+  std::string message = refusal(newer);
+  BOOST_TEST(message.find("newer") != std::string::npos, message);
+  BOOST_TEST((image(newer) == newer_before));
+
+  const auto foreign = dir / "foreign.db";
+  RawDb(foreign).exec("CREATE TABLE notes (x TEXT)");
+  message = refusal(foreign);
+  BOOST_TEST(message.find("not a dnsprop state database") != std::string::npos, message);
+
+  // open() would make an empty file a database; reading refuses it and leaves it empty.
+  const auto empty = dir / "empty.db";
+  writeFile(empty, "");
+  message = refusal(empty);
+  BOOST_TEST(message.find("empty") != std::string::npos, message);
+  BOOST_TEST(std::filesystem::file_size(empty) == 0U);
+
+  const auto garbage = dir / "garbage.db";
+  writeFile(garbage, std::string(8192, 'x'));
+  message = refusal(garbage);
+  BOOST_TEST(message.find("not a SQLite database") != std::string::npos, message);
+
+  const auto damaged = dir / "damaged.db";
+  writeExample(damaged);
+  RawDb(damaged).exec("DROP TABLE facts");
+  message = refusal(damaged);
+  BOOST_TEST(message.find("'facts' is missing") != std::string::npos, message);
+}
+
+BOOST_AUTO_TEST_CASE(writes_return_false_with_a_message_and_store_nothing) {
+  TempDir dir("dnsprop-store");
+  const auto path = dir / "state.db";
+  writeExample(path);
+  auto reader = StateStore::openReadOnly(path);
+  bool ok = true;
+  BOOST_CHECK_NO_THROW(ok = reader->putFact("round/shop.example.jp.", "{}"));
+  BOOST_TEST(!ok);
+  BOOST_TEST(reader->lastError().find("read-only") != std::string::npos, reader->lastError());
+  BOOST_CHECK_NO_THROW(ok = reader->saveTarget(key("new-one"), fullState()));
+  BOOST_TEST(!ok);
+
+  BOOST_CHECK_NO_THROW(ok = reader->beginRound());
+  BOOST_TEST(!ok);
+  BOOST_TEST(reader->lastError().find("read-only") != std::string::npos, reader->lastError());
+  BOOST_CHECK_NO_THROW(ok = reader->appendTransition(key(), transition(kT0 + 1, AnswerClass::New, AnswerClass::Old)));
+  BOOST_TEST(!ok);
+  BOOST_CHECK_NO_THROW(ok = reader->appendSample(key(), sample(kT0 + 1, AnswerClass::Old)));
+  BOOST_TEST(!ok);
+  BOOST_CHECK_NO_THROW(ok = reader->commitRound());
+  BOOST_TEST(!ok);
+  BOOST_TEST(!reader->roundOpen());
+  BOOST_CHECK_NO_THROW(reader->rollbackRound());
+
+  // Nothing was stored, and reading still works on the same connection.
+  BOOST_TEST(reader->loadTargets().size() == 2U);
+  BOOST_TEST(reader->transitions(key()).size() == 1U);
+  BOOST_TEST(reader->samples(key(), atMs(0)).size() == 1U);
+  BOOST_TEST(reader->fact("round/shop.example.jp.").value_or("") == R"({"round":7})");
+  auto writer = StateStore::open(path);
+  BOOST_TEST(writer->loadTargets().size() == 2U);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
