@@ -66,7 +66,7 @@ RESOLVER_STATE_MAP = value_map([
     (7, "old", "red"),
 ])
 DELEGATION_MAP = value_map([
-    (1, "new", "green"),
+    (1, "new / unchanged", "green"),
     (2, "unknown", "#8e8e8e"),
     (3, "other", "purple"),
     (4, "old", "orange"),
@@ -633,13 +633,14 @@ def per_domain():
         row(lay, "Ground truth: parent, DNSSEC, authoritative servers"),
         state_timeline(lay, "Parent delegation",
                        "What the parent zone delegates to, per vantage (worst in each slot): "
-                       "both (F10) > old > other > unknown > new.",
+                       "both (F10) > old > other > unknown > new or unchanged (address-only).",
                        [target(f'max by (vantage) ('
                                f'max_over_time(dnsprop_parent_delegation{{{D}, state="both"}}[$__interval]) * 5'
                                f' or max_over_time(dnsprop_parent_delegation{{{D}, state="old"}}[$__interval]) * 4'
                                f' or max_over_time(dnsprop_parent_delegation{{{D}, state="other"}}[$__interval]) * 3'
                                f' or max_over_time(dnsprop_parent_delegation{{{D}, state="unknown"}}[$__interval]) * 2'
-                               f' or max_over_time(dnsprop_parent_delegation{{{D}, state="new"}}[$__interval]))',
+                               f' or max_over_time(dnsprop_parent_delegation{{{D}, state="new"}}[$__interval])'
+                               f' or max_over_time(dnsprop_parent_delegation{{{D}, state="unchanged"}}[$__interval]))',
                                "{{vantage}}")],
                        DELEGATION_MAP, w=12, h=6),
         state_timeline(lay, "DNSSEC",

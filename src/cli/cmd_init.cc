@@ -354,7 +354,17 @@ void addInitCommand(CLI::App& app, GlobalOptions& /*g*/, Action& action) {
   auto* cmd = app.add_subcommand(
       "init",
       "Ask a domain's parent and current authoritative servers what is served now and write "
-      "a commented config: OLD as observed, NEW from --new-ip/--new-ns/--new-mx.");
+      "a commented config: OLD as observed, NEW from --new-ip/--new-ns/--new-mx.\n\n"
+      "Examples:\n"
+      "  address-only (the web server moves, the name servers stay):\n"
+      "    dnsprop init --domain shop.example.jp --new-ip 198.51.100.20 -o shop.toml\n"
+      "  name servers and addresses move:\n"
+      "    dnsprop init --domain shop.example.jp --new-ip 198.51.100.20 --new-ns ns1.new-host.example\n"
+      "  DNS provider only (the addresses stay):\n"
+      "    dnsprop init --domain shop.example.jp --new-ns ns1.new-dns.example\n"
+      "An IPv6 address served today and no IPv6 --new-ip means the new server drops IPv6\n"
+      "(AAAA is watched; 'no AAAA' is NEW). A mail host with an address of its own stays\n"
+      "and is not watched.");
   cmd->add_option("--domain", opts->domain, "The domain that moves (e.g. shop.example.jp)")->required();
   cmd->add_option("--new-ip", opts->new_ips, "A new address (IPv4 or IPv6; repeatable)");
   cmd->add_option("--new-ns", opts->new_ns, "A new name server host (repeatable; default: unchanged)");

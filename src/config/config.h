@@ -49,6 +49,10 @@ struct Expectation {
   std::vector<Endpoint> addresses;     // A and AAAA values (port ignored)
   std::vector<std::string> ns;         // NS host names, lower-case, absolute (trailing dot)
   std::vector<std::string> mx;         // MX exchange names, lower-case, absolute
+  // CNAME targets that stand for this side (a hosting or CDN name, lower-case, absolute):
+  // an A/AAAA answer whose CNAME chain passes through one is this side's answer, whatever
+  // addresses the CDN hands out at the end of it.
+  std::vector<std::string> cnames;
   std::vector<Endpoint> servers;       // authoritative servers to ask directly (RD=0); optional
 };
 

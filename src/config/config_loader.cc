@@ -608,7 +608,7 @@ class Loader {
     }
     if (!n->is_table()) wrongType({n, p}, "a table");
     const toml::table& t = *n->as_table();
-    checkKeys(t, fmt::format("in {}", p), {"addresses", "ns", "mx", "servers"});
+    checkKeys(t, fmt::format("in {}", p), {"addresses", "ns", "mx", "cnames", "servers"});
     Side s;
     s.table = n;
     s.addresses = t.get("addresses");
@@ -627,6 +627,7 @@ class Loader {
     }
     s.exp.ns = nameList(t, "ns", p);
     s.exp.mx = nameList(t, "mx", p);
+    s.exp.cnames = nameList(t, "cnames", p);
     s.exp.servers = endpointList(t, "servers", p);
     return s;
   }
@@ -640,11 +641,21 @@ class Loader {
     return out;
   }
 
-  static std::vector<std::string> typeSet(const Expectation& e, RRType t) {
+  // What one side expects for type `t`. With `with_cnames`, A and AAAA also carry the
+  // side's CNAME targets (an answer through one of them is that side's).
+  static std::vector<std::string> typeSet(const Expectation& e, RRType t, bool with_cnames = true) {
     std::vector<std::string> out;
+    auto addressesAndCnames = [&](Endpoint::Family f) {
+      auto v = familySet(e, f);
+      if (with_cnames) {
+        for (const auto& c : e.cnames) v.push_back("cname " + c);
+      }
+      std::sort(v.begin(), v.end());
+      return v;
+    };
     switch (t) {
-      case RRType::A: return familySet(e, Endpoint::Family::V4);
-      case RRType::AAAA: return familySet(e, Endpoint::Family::V6);
+      case RRType::A: return addressesAndCnames(Endpoint::Family::V4);
+      case RRType::AAAA: return addressesAndCnames(Endpoint::Family::V6);
       case RRType::NS: out = e.ns; break;
       case RRType::MX: out = e.mx; break;
       case RRType::CNAME: break;
@@ -765,6 +776,14 @@ class Loader {
       const auto old_set = typeSet(old_side.exp, t);
       const auto new_set = typeSet(new_side.exp, t);
       if (old_set.empty() && new_set.empty()) continue;
+      const bool by_address = t == RRType::A || t == RRType::AAAA;
+      if (by_address && old_set != new_set &&
+          typeSet(old_side.exp, t, false) == typeSet(new_side.exp, t, false)) {
+        // Only the CNAME targets differ: www moves behind a hosting/CDN name; the apex
+        // (which cannot be a CNAME) keeps its addresses.
+        www.push_back(t);
+        continue;
+      }
       if (old_set == new_set) {
         // Both sides list the same values, so both keys exist: point at the new one.
         const toml::node* n = keyNode(new_side, t);
@@ -779,12 +798,12 @@ class Loader {
       apex.push_back(t);
       if (t == RRType::A || t == RRType::AAAA) www.push_back(t);
     }
-    if (apex.empty()) {
+    if (apex.empty() && www.empty()) {
       fail(m, fmt::format("{}: nothing to watch: neither old nor new lists addresses, ns or mx",
                           mpath));
     }
     std::vector<WatchedName> out;
-    out.push_back({domain, apex});
+    if (!apex.empty()) out.push_back({domain, apex});
     if (!www.empty()) out.push_back({"www." + domain, www});
     return out;
   }

@@ -90,10 +90,20 @@ InitDraft draftInitConfig(const InitFacts& f) {
   const bool mx_changes = !f.new_mx.empty() && asSet(absNames(f.new_mx)) != asSet(old_mx);
   const auto new_mx = f.new_mx.empty() ? old_mx : absNames(f.new_mx);
 
-  // OLD addresses: every A/AAAA value of the watched names.
+  // OLD addresses: every A/AAAA value of the web names (apex, www), and of the mail hosts
+  // inside the domain that live on the same server (they move with it). A mail host on
+  // an address of its own stays where it is ("web moves, mail stays"): not watched.
   std::vector<std::string> old_addresses = f.apex_addresses;
   old_addresses.insert(old_addresses.end(), f.www.addresses.begin(), f.www.addresses.end());
-  for (const auto& h : f.mx_hosts) old_addresses.insert(old_addresses.end(), h.addresses.begin(), h.addresses.end());
+  old_addresses = unique(old_addresses);
+  const auto web_set = asSet(old_addresses);
+  std::vector<ObservedHost> moving_mail, staying_mail;
+  for (const auto& h : f.mx_hosts) {
+    const bool shares = std::any_of(h.addresses.begin(), h.addresses.end(),
+                                    [&](const std::string& a) { return web_set.count(a) > 0; });
+    (shares ? moving_mail : staying_mail).push_back(h);
+  }
+  for (const auto& h : moving_mail) old_addresses.insert(old_addresses.end(), h.addresses.begin(), h.addresses.end());
   old_addresses = unique(old_addresses);
   // No --new-ip: the addresses stay (an NS or MX move).
   const auto new_addresses = f.new_addresses.empty() ? old_addresses : unique(f.new_addresses);
@@ -136,7 +146,7 @@ InitDraft draftInitConfig(const InitFacts& f) {
     WatchLine w{relative(absName(f.www.name), domain), addrTypes(f.www.addresses, true), ""};
     if (!w.types.empty()) watch.push_back(std::move(w));
   }
-  for (const auto& h : f.mx_hosts) {
+  for (const auto& h : moving_mail) {
     if (h.addresses.empty()) continue;
     WatchLine w{relative(absName(h.name), domain), addrTypes(h.addresses, false), "mail exchange"};
     if (!w.types.empty()) watch.push_back(std::move(w));
@@ -190,6 +200,10 @@ InitDraft draftInitConfig(const InitFacts& f) {
   if (!ns_changes) t << "# The name servers do not change (an address-only move): NS is not watched.\n";
   if (addresses_same) t << "# The addresses do not change: A and AAAA are not watched.\n";
   if (!mx_changes) t << "# The mail exchanges do not change: MX is not watched.\n";
+  for (const auto& h : staying_mail) {
+    if (h.addresses.empty()) continue;
+    t << "# " << absName(h.name) << " (mail) has an address of its own and stays: not watched.\n";
+  }
   t << "watch = [\n";
   for (const auto& w : watch) {
     t << "  { name = " << quote(w.name) << ", types = " << list(w.types) << " },";
@@ -223,8 +237,9 @@ InitDraft draftInitConfig(const InitFacts& f) {
     t << "# The old side serves IPv6 but no new IPv6 address was given: NEW expects none.\n"
       << "# Add the new AAAA value here if the new server has one.\n";
   }
-  if (!f.mx_hosts.empty()) {
-    t << "# The mail exchanges inside the domain are watched too: add their new addresses.\n";
+  if (!moving_mail.empty()) {
+    t << "# The mail exchanges on the web server's address are watched too: add their new\n"
+      << "# addresses if they differ.\n";
   }
   t << "addresses = " << list(new_addresses) << "\n"
     << "ns = " << list(new_ns) << "\n"

@@ -67,7 +67,7 @@ nlohmann::json statusJson(const MonitorSnapshot& snap) {
                           {"verdict", toJson(m.verdict)},
                           {"record", toJson(m.record)},
                           {"truth", truth},
-                          {"parent_switch_seen", timeOrNull(m.parent_switch_seen)},
+                          {"switch_seen", timeOrNull(m.switch_seen)},
                           {"targets", targets},
                           {"history", history}});
   }

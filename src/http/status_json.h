@@ -5,7 +5,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
-#include "net/monitor.h"
+#include "verdict/snapshot.h"
 
 namespace dnsprop {
 

@@ -191,10 +191,18 @@ ul.conds .detail { overflow-wrap: anywhere; }
     old_server_serving: 'the old server still serves the zone',
     old_server_retired: 'the old server stopped serving the zone, plus the TTLs',
     min_parallel: 'the configured minimum parallel run',
+    data_not_switched: 'the servers have not been seen serving only the new data',
+    data_switch: 'the data switch on the servers plus the data TTL',
+  };
+  const SHAPE_TEXT = {
+    ns_and_data: 'name servers and addresses move',
+    address_only: 'address-only: the name servers stay',
+    dns_provider_only: 'DNS provider only: the records stay',
   };
   const REASON_TEXT = {
     old: 'still answers OLD', unverified: 'no usable NEW answer yet',
     hold: 'NEW, but not yet for the whole hold window', regression: 'OLD came back after NEW',
+    flip_flop: 'OLD again after NEW while OLD may still legitimately be served (normal flip-flop)',
   };
 
   const view = { data: null, okAt: null, error: null, errorAt: null, ui: new Map() };
@@ -381,10 +389,19 @@ ul.conds .detail { overflow-wrap: anywhere; }
         ' at ' + orDash(str(bind.resolver))));
     }
     const hold = num(v.hold_seconds);
+    const shape = str(v.shape);
+    const shortened = num(v.min_parallel_shortened_to_seconds);
+    const unchanged = arr(v.unchanged).map(str).filter((x) => x !== null);
+    if (shortened !== null) {
+      kids.push(h('p', { class: 'sub' }, 'The parallel period is shortened to ' + duration(shortened) +
+        ' (the hosting guide recommends 14 days).'));
+    }
     kids.push(h('dl', { class: 'kv' },
+      h('dt', null, 'Shape'), h('dd', null, shape === null ? DASH : (own(SHAPE_TEXT, shape) || shape)),
+      h('dt', null, 'Unchanged'), h('dd', null, unchanged.length ? unchanged.join(', ') + ' (not judged)' : DASH),
       h('dt', null, 'Safe after'), h('dd', null, when(safeAfter, now)),
       h('dt', null, 'Hold window'), h('dd', null, hold === null ? DASH : duration(hold)),
-      h('dt', null, 'Parent switch seen'), h('dd', null, when(time(m.parent_switch_seen), now)),
+      h('dt', null, 'Switch seen'), h('dd', null, when(time(m.switch_seen), now)),
       h('dt', null, 'Data from'), h('dd', null, when(time(v.data_at), now)),
       h('dt', null, 'Evaluated'), h('dd', null, when(time(v.evaluated), now))));
     return h('div', { class: 'fact' }, kids);
@@ -581,6 +598,8 @@ ul.conds .detail { overflow-wrap: anywhere; }
     if (expiry !== null) lines.push('OLD predicted gone: ' + whenText(expiry, now));
     if (reason !== null) lines.push('Blocks SAFE: ' + (own(REASON_TEXT, reason) || reason));
     if (holdUntil !== null) lines.push('Hold until: ' + whenText(holdUntil, now));
+    const legitUntil = time(b.legit_until);
+    if (legitUntil !== null) lines.push('OLD may legitimately be served until: ' + whenText(legitUntil, now));
     const samples = num(t.samples), regressions = num(t.regressions);
     if (samples !== null) lines.push('Samples: ' + samples + (regressions !== null ? ', regressions: ' + regressions : ''));
     if (str(t.nsid) !== null) lines.push('NSID: ' + t.nsid);

@@ -37,7 +37,12 @@ struct Classification {
 std::vector<std::string> expectedValues(const Expectation& e, RRType type);
 
 // `type` is the type asked; `observation.chain` ends with that type's RRset when the
-// outcome is Answer.
+// outcome is Answer. Two shapes of migration add to the value comparison:
+//  - an A/AAAA chain through a CNAME target one side lists (Expectation::cnames) is that
+//    side's answer (a hosting/CDN name), whatever addresses end it;
+//  - NODATA with the zone's SOA is the answer of the side that expects nothing of the
+//    type when the other side expects something (IPv6 dropped: NEW; added: OLD).
+// Stale, distrusted, referral-like or SOA-less NODATA never becomes NEW that way.
 Classification classify(const dns::Observation& observation, RRType type,
                         const Expectation& old_side, const Expectation& new_side);
 

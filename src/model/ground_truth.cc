@@ -152,6 +152,7 @@ std::string_view toString(Delegation d) {
     case Delegation::New: return "new";
     case Delegation::Both: return "both";
     case Delegation::Other: return "other";
+    case Delegation::Unchanged: return "unchanged";
   }
   return "unknown";
 }
@@ -164,6 +165,11 @@ std::string_view toString(DnssecState s) {
     case DnssecState::Broken: return "broken";
   }
   return "unknown";
+}
+
+bool nsMoves(const Migration& m) {
+  if (m.new_side.ns.empty()) return false;
+  return asSet(m.old_side.ns) != asSet(m.new_side.ns);
 }
 
 dns::QType truthQType(const TruthQuery& q) {
@@ -209,6 +215,7 @@ std::vector<TruthQuery> truthQueries(const Migration& m) {
 GroundTruth evaluateTruth(const Migration& m, const std::vector<TruthQuery>& queries,
                           const std::vector<dns::Observation>& observations) {
   GroundTruth g;
+  g.ns_moves = nsMoves(m);
   const auto old_ns = asSet(m.old_side.ns);
   const auto new_ns = asSet(m.new_side.ns);
   std::set<std::string> parent_union;
@@ -219,6 +226,11 @@ GroundTruth evaluateTruth(const Migration& m, const std::vector<TruthQuery>& que
   std::map<std::pair<std::string, RRType>, std::vector<AnswerClass>> data[2];
   std::vector<DsAnswer> ds_answers;
   std::vector<KeyAnswer> key_answers;
+  bool watchesApexNs = false;
+  for (const auto& w : m.watch) {
+    if (w.name != m.domain) continue;
+    watchesApexNs = std::find(w.types.begin(), w.types.end(), RRType::NS) != w.types.end();
+  }
 
   for (std::size_t i = 0; i < queries.size() && i < observations.size(); ++i) {
     const TruthQuery& q = queries[i];
@@ -273,11 +285,15 @@ GroundTruth evaluateTruth(const Migration& m, const std::vector<TruthQuery>& que
                     (usable(o) && !o.aa);
           if (side == 0 && !st.serves_zone && !st.lame && !usable(o)) old_unknown = true;
           servers[side][q.server] = st;
-          continue;
+          if (!watchesApexNs) continue;
+          // The apex NS set is watched (it moves): judge what each side serves, like
+          // any other watched name.
         }
         const auto c = classify(o, q.type, m.old_side, m.new_side);
         data[side][{q.name, q.type}].push_back(o.aa ? c.cls : AnswerClass::Error);
-        if (side == 0 && o.aa && (c.cls == AnswerClass::Old || c.cls == AnswerClass::Mixed)) {
+        // The apex NS set's TTL is the child NS TTL (old_child_ns_ttl), not a data TTL.
+        const bool apex_ns = q.name == m.domain && q.type == RRType::NS;
+        if (side == 0 && o.aa && !apex_ns && (c.cls == AnswerClass::Old || c.cls == AnswerClass::Mixed)) {
           for (const auto& r : o.chain) g.old_data_max_ttl = std::max(g.old_data_max_ttl, r.ttl);
         }
         break;
@@ -299,14 +315,22 @@ GroundTruth evaluateTruth(const Migration& m, const std::vector<TruthQuery>& que
                                        [&](const std::string& h) { return old_ns.count(h) == 0 && new_ns.count(h) == 0; });
     g.any_parent_lists_old = any_old;
     g.all_parents_answered = parents_usable == m.parent_servers.size();
-    if (!g.parents_agree || any_other) g.delegation = Delegation::Other;
-    else if (any_old && any_new) g.delegation = Delegation::Both;
+    if (!g.parents_agree || (any_other && g.ns_moves)) g.delegation = Delegation::Other;
+    else if (!g.ns_moves) {
+      // Address-only: the NS set stays. With an NS set configured the parent must list
+      // exactly hosts of it; without one, whatever the parent agrees on stands.
+      const bool listed = new_ns.empty() || std::all_of(parent_union.begin(), parent_union.end(),
+                                                        [&](const std::string& h) { return new_ns.count(h) > 0; });
+      g.delegation = listed ? Delegation::Unchanged : Delegation::Other;
+    } else if (any_old && any_new) g.delegation = Delegation::Both;
     else if (any_new) g.delegation = Delegation::New;
     else if (any_old) g.delegation = Delegation::Old;
     else g.delegation = Delegation::Other;  // only hosts both sides share: cannot tell
     // NEW only when every parent server said so: one that did not answer may still hand
     // out the old delegation.
-    if (g.delegation == Delegation::New && !g.all_parents_answered) g.delegation = Delegation::Unknown;
+    if ((g.delegation == Delegation::New || g.delegation == Delegation::Unchanged) && !g.all_parents_answered) {
+      g.delegation = Delegation::Unknown;
+    }
     if (g.delegation == Delegation::Both) g.findings.push_back("parent still delegates to the old name servers too (F10)");
     if (!g.parents_agree) g.findings.push_back("parent servers disagree about the delegation");
   } else if (!m.parent_servers.empty()) {
@@ -358,6 +382,17 @@ GroundTruth evaluateTruth(const Migration& m, const std::vector<TruthQuery>& que
     }
   }
   if (g.new_lame) g.plan_ok = false;
+  // The data switch (address-only shapes): the servers the parent delegates to serve NEW
+  // only. A timeout proves nothing either way (plan_ok is false then, data_reverted too).
+  g.data_switched = g.plan_ok && !g.new_servers.empty();
+  for (const auto& [key, cls] : g.old_data) {
+    if (cls == AnswerClass::Old || cls == AnswerClass::Mixed) g.data_switched = false;
+  }
+  for (const auto& [key, classes] : data[1]) {
+    for (auto c : classes) {
+      if (c == AnswerClass::Old || c == AnswerClass::Mixed) g.data_reverted = true;
+    }
+  }
 
   g.dnssec = judgeDnssec(m, ds_answers, key_answers, g.findings);
   return g;

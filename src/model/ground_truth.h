@@ -46,12 +46,18 @@ dns::QueryOptions truthQueryOptions(const TruthQuery& q);
 std::vector<TruthQuery> truthQueries(const Migration& m);
 
 enum class Delegation {
-  Unknown,  // no parent server answered usably (or none configured)
-  Old,      // the parent delegates to the OLD name servers only
-  New,      // to the NEW name servers only
-  Both,     // to both (F10: "old still delegated")
-  Other,    // to something else, or parent servers disagree
+  Unknown,    // no parent server answered usably (or none configured)
+  Old,        // the parent delegates to the OLD name servers only
+  New,        // to the NEW name servers only
+  Both,       // to both (F10: "old still delegated")
+  Other,      // to something else, or parent servers disagree
+  Unchanged,  // the name servers do not move (old NS set = new NS set, or none given) and
+              // every parent server that answered delegates to the same set
 };
+
+// The name servers move: the new side lists an NS set and it differs from the old one.
+// When they do not, the migration is address-only (docs/VERDICT.md "Shapes").
+bool nsMoves(const Migration& m);
 std::string_view toString(Delegation d);
 
 // DNSSEC of the delegation after the move (FAULTS F13), from the DS set at the parent
@@ -104,6 +110,12 @@ struct GroundTruth {
   // new server serves NEW for every watched target.
   std::map<std::pair<std::string, RRType>, AnswerClass> old_data, new_data;
   bool plan_ok = false;
+  bool ns_moves = true;                          // nsMoves(m)
+  // Address-only switch facts: every new server serves NEW for every watched name and no
+  // old server serves OLD for any (data_switched); some new server serves OLD-bearing data
+  // for a watched name (data_reverted: the switch was undone).
+  bool data_switched = false;
+  bool data_reverted = false;
   std::uint32_t old_data_max_ttl = 0;            // longest TTL on OLD data the old servers serve
   DnssecState dnssec = DnssecState::Unknown;
   std::vector<std::string> findings;             // human-readable, one per problem

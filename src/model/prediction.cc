@@ -32,6 +32,46 @@ std::optional<WallTime> PropagationModel::oldExpiry(const TargetKey& key,
   return out;
 }
 
+TruthBound truthBound(const TruthContext& truth, const ModelSettings& settings) {
+  TruthBound b;
+  if (!truth.switch_seen) {
+    // The parent (or, address-only, the servers) may still hand out OLD: no bound yet.
+    b.basis = truth.ns_moves ? SafeBasis::ParentNotSwitched : SafeBasis::DataNotSwitched;
+    return b;
+  }
+  b.unbounded = false;
+  if (!truth.ns_moves) {
+    // Address-only: the delegation never changed. A resolver that fetched OLD data just
+    // before the servers switched keeps it for that data's TTL.
+    b.at = *truth.switch_seen + seconds(truth.old_data_max_ttl);
+    b.basis = SafeBasis::DataSwitch;
+    return b;
+  }
+  // A resolver that cached the OLD delegation just before the switch may ask the old
+  // servers until it expires, and keep their answers for those answers' TTL.
+  WallTime floor = *truth.switch_seen + ttlOr(truth.parent_ns_ttl, settings.unknown_ns_ttl) +
+                   seconds(truth.old_data_max_ttl);
+  b.basis = SafeBasis::ParentSwitch;
+  if (truth.old_server_serves_zone) {
+    // F9: child-centric resolvers renew the OLD NS set from the old server itself, for as
+    // long as it serves the zone; at best one more child NS TTL after that.
+    floor += ttlOr(truth.old_child_ns_ttl, settings.unknown_ns_ttl);
+    b.basis = SafeBasis::OldServerServing;
+    b.unbounded = true;
+  } else if (truth.old_last_serving) {
+    // F9 after the old server stopped: a resolver that renewed the OLD NS set from it just
+    // before may use it for one more child NS TTL and keep what it got for its TTL.
+    const WallTime retired = *truth.old_last_serving + ttlOr(truth.old_child_ns_ttl, settings.unknown_ns_ttl) +
+                             seconds(truth.old_data_max_ttl);
+    if (retired > floor) {
+      floor = retired;
+      b.basis = SafeBasis::OldServerRetired;
+    }
+  }
+  b.at = floor;
+  return b;
+}
+
 EarliestSafe PropagationModel::earliestSafe(const std::string& domain,
                                             const TruthContext& truth) const {
   EarliestSafe r;
@@ -45,34 +85,15 @@ EarliestSafe PropagationModel::earliestSafe(const std::string& domain,
   }
   if (r.at) r.basis = SafeBasis::ObservedOld;
 
-  if (!truth.parent_switch_seen) {
-    // The parent may still hand out the OLD delegation: nothing bounds OLD yet.
+  const TruthBound b = truthBound(truth, settings_);
+  if (!b.at) {
+    // Nothing bounds OLD yet.
     r.unbounded = true;
-    r.basis = SafeBasis::ParentNotSwitched;
+    r.basis = b.basis;
     return r;
   }
-  // Floor: a resolver that cached the OLD delegation just before the switch may ask the
-  // old servers until it expires, and keep their answers for those answers' TTL.
-  WallTime floor = *truth.parent_switch_seen + ttlOr(truth.parent_ns_ttl, settings_.unknown_ns_ttl) +
-                   seconds(truth.old_data_max_ttl);
-  SafeBasis floor_basis = SafeBasis::ParentSwitch;
-  if (truth.old_server_serves_zone) {
-    // F9: child-centric resolvers renew the OLD NS set from the old server itself, for as
-    // long as it serves the zone; at best one more child NS TTL after that.
-    floor += ttlOr(truth.old_child_ns_ttl, settings_.unknown_ns_ttl);
-    floor_basis = SafeBasis::OldServerServing;
-    r.unbounded = true;
-  }
-  if (!truth.old_server_serves_zone && truth.old_last_serving) {
-    // F9 after the old server stopped: a resolver that renewed the OLD NS set from it just
-    // before may use it for one more child NS TTL and keep what it got for its TTL.
-    const WallTime retired = *truth.old_last_serving + ttlOr(truth.old_child_ns_ttl, settings_.unknown_ns_ttl) +
-                             seconds(truth.old_data_max_ttl);
-    if (retired > floor) {
-      floor = retired;
-      floor_basis = SafeBasis::OldServerRetired;
-    }
-  }
+  WallTime floor = *b.at;
+  SafeBasis floor_basis = b.basis;
   if (truth.min_parallel_until && *truth.min_parallel_until > floor) {
     floor = *truth.min_parallel_until;
     floor_basis = SafeBasis::MinParallel;
@@ -82,7 +103,8 @@ EarliestSafe PropagationModel::earliestSafe(const std::string& domain,
     r.target.reset();
     r.basis = floor_basis;
   }
-  if (r.unbounded) r.basis = SafeBasis::OldServerServing;
+  r.unbounded = b.unbounded;
+  if (r.unbounded) r.basis = b.basis;
   return r;
 }
 

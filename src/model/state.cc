@@ -105,6 +105,8 @@ std::string_view toString(SafeBasis b) {
     case SafeBasis::OldServerServing: return "old_server_serving";
     case SafeBasis::OldServerRetired: return "old_server_retired";
     case SafeBasis::MinParallel: return "min_parallel";
+    case SafeBasis::DataNotSwitched: return "data_not_switched";
+    case SafeBasis::DataSwitch: return "data_switch";
   }
   return "parent_not_switched";
 }
@@ -158,6 +160,8 @@ std::optional<Transition> PropagationModel::record(const TargetKey& key, const S
   }
   const bool first = !st.has_samples;
   const AnswerClass prev = st.current;
+  // A gap in observation: nothing shows the resolver answered NEW all along.
+  const bool gap = !first && settings_.max_gap > Duration(0) && sample.at - st.last_seen > settings_.max_gap;
 
   if (isOldEvidence(sample) && !first) {
     // F14: the last informative sample (NEW or OLD-bearing; errors in between do not
@@ -183,7 +187,7 @@ std::optional<Transition> PropagationModel::record(const TargetKey& key, const S
 
   switch (sample.cls) {
     case AnswerClass::New:
-      if (!first && prev == AnswerClass::New && st.new_since) {
+      if (!first && !gap && prev == AnswerClass::New && st.new_since) {
         ++st.new_streak;
       } else {
         st.new_since = sample.at;
@@ -241,6 +245,13 @@ const TargetState* PropagationModel::find(const TargetKey& key) const {
 }
 
 void PropagationModel::forget(const TargetKey& key) { targets_.erase(key); }
+
+void PropagationModel::interruptRuns() {
+  for (auto& [key, st] : targets_) {
+    st.new_since.reset();
+    st.new_streak = 0;
+  }
+}
 
 bool PropagationModel::flipFlopping(const TargetState& s) const {
   return s.regressions > 0 && s.regressions >= settings_.regression_flipflop_threshold;

@@ -31,6 +31,10 @@ struct ModelSettings {
   // Used when ground truth does not know a delegation or child NS TTL: the longest
   // common TLD delegation TTL (.com/.net, 172800 s), so an unknown never shortens a bound.
   Duration unknown_ns_ttl = std::chrono::hours(48);
+  // A NEW run never spans a gap in observation longer than this (monitor down, a round
+  // lost, the resolver not asked): the first sample after such a gap starts a new run.
+  // Zero = no limit. The monitor sets it from its interval (docs/MODEL.md "Gaps").
+  Duration max_gap{0};
 };
 
 // Builds the Sample the model keeps from an observation and its classification.
@@ -44,7 +48,14 @@ bool isOldEvidence(const Sample& s);
 
 // Facts from ground truth that widen predictions (all optional).
 struct TruthContext {
-  std::optional<WallTime> parent_switch_seen;     // first time the parent delegated only to NEW
+  // Whether the migration moves its name servers (old and new NS sets differ). When it
+  // does not (an address-only move), no parent or F9 term applies: the switch is the
+  // data switch on the unchanged servers.
+  bool ns_moves = true;
+  // The switch as ground truth saw it first: with ns_moves, the first time every parent
+  // server delegated only to NEW; otherwise the first time the authoritative servers
+  // served NEW for every watched name. Cleared when it is undone.
+  std::optional<WallTime> switch_seen;
   std::optional<std::uint32_t> parent_ns_ttl;     // TTL of the delegation NS RRset at the parent
   std::optional<std::uint32_t> old_child_ns_ttl;  // TTL of the NS RRset the OLD server serves (F9)
   bool old_server_serves_zone = false;            // the old server still answers AA for the zone (F9)
@@ -52,8 +63,13 @@ struct TruthContext {
   // The last time the old server was seen serving the zone (F9): child-centric resolvers
   // may have renewed the OLD NS set from it until then.
   std::optional<WallTime> old_last_serving;
-  // Operator floor: max(switch_time, parent_switch_seen) + min_parallel (config).
+  // Operator floor: max(switch_time, switch_seen) + min_parallel (config). The one place
+  // it is computed is model/truth_tracker.cc; the verdict reads it from here.
   std::optional<WallTime> min_parallel_until;
+  // OLD after NEW observed up to this time is the normal flip-flop of a propagation (OLD
+  // could still legitimately be cached or served); later it is a regression. nullopt =
+  // unknown (treated as a regression). Kept by model/truth_tracker.h.
+  std::optional<WallTime> old_legit_until;
   friend bool operator==(const TruthContext&, const TruthContext&) = default;
 };
 
@@ -61,10 +77,12 @@ struct TruthContext {
 enum class SafeBasis {
   ParentNotSwitched,  // the parent has not been seen delegating only to NEW: no bound (unbounded)
   ObservedOld,        // a target's predicted OLD expiry (`target` names it)
-  ParentSwitch,       // parent_switch_seen + parent NS TTL + old data TTL
+  ParentSwitch,       // switch_seen + parent NS TTL + old data TTL
   OldServerServing,   // F9: old server still serves the zone; bound moves while it does
   OldServerRetired,   // F9 afterwards: last seen serving + child NS TTL + old data TTL
   MinParallel,        // the configured minimum parallel-operation period
+  DataNotSwitched,    // address-only: the servers have not been seen serving NEW (unbounded)
+  DataSwitch,         // address-only: switch_seen + old data TTL
 };
 std::string_view toString(SafeBasis b);  // "parent_not_switched", "observed_old", ... (stable)
 
@@ -82,11 +100,25 @@ struct EarliestSafe {
   friend bool operator==(const EarliestSafe&, const EarliestSafe&) = default;
 };
 
+// What ground truth alone says about the end of OLD (no resolver observations, no
+// operator floor): the term of EarliestSafe that comes from the switch and the old
+// server. Unbounded before the switch and while the old server serves an OLD NS set (F9).
+struct TruthBound {
+  std::optional<WallTime> at;
+  bool unbounded = true;
+  SafeBasis basis = SafeBasis::ParentNotSwitched;
+};
+TruthBound truthBound(const TruthContext& truth, const ModelSettings& settings);
+
 class PropagationModel {
  public:
   explicit PropagationModel(ModelSettings s = {});
 
   const ModelSettings& settings() const { return settings_; }
+  void setMaxGap(Duration gap) { settings_.max_gap = gap; }
+  // A round's data could not be made durable (store error): every NEW run restarts at
+  // its next sample, so no run spans rounds nobody can see later.
+  void interruptRuns();
 
   // Applies one sample; returns the class change it caused, if any. The first sample of a
   // target reports a transition from Error (the "nothing usable known" start) unless it

@@ -29,44 +29,21 @@
 
 #include "common/clock.h"
 #include "config/config.h"
+#include "http/monitor_metrics.h"
 #include "model/ground_truth.h"
 #include "model/state.h"
 #include "model/target_state.h"
+#include "model/truth_tracker.h"
 #include "net/parent_discovery.h"
 #include "net/probe_engine.h"
 #include "net/round_runner.h"
 #include "net/uv_handle.h"
 #include "store/confirmation_throttle.h"
 #include "store/state_store.h"
+#include "verdict/snapshot.h"
 #include "verdict/verdict.h"
 
 namespace dnsprop {
-
-struct MigrationSnapshot {
-  std::string domain;
-  GroundTruth truth;
-  std::optional<WallTime> parent_switch_seen;
-  EarliestSafe earliest_safe;
-  std::map<std::pair<std::string, RRType>, std::map<AnswerClass, int>> counts;  // per (name, type)
-  RoundRecord record;   // what the round established (also stored: "round/<domain>")
-  Verdict verdict;      // decide() at the end of the round
-  std::map<TargetKey, WallTime> expiries;  // model oldExpiry() of the plan's targets that have one
-  // Share of (trusted resolver, watched name) targets whose last answer is NEW, after
-  // each round, oldest first; thinned to at most kHistoryPoints (stored: "history/<domain>").
-  std::vector<std::pair<WallTime, double>> history;
-};
-
-// What the HTTP side and `check` may read: an immutable copy made at the end of a round.
-struct MonitorSnapshot {
-  WallTime taken{};
-  std::uint64_t rounds = 0;
-  std::string vantage;
-  Duration interval{};
-  std::vector<std::string> excluded;   // names of selected resolvers not trusted
-  std::vector<MigrationSnapshot> migrations;
-  std::map<TargetKey, TargetState> targets;
-  std::vector<ResolverInfo> resolvers;
-};
 
 class Monitor {
  public:
@@ -97,7 +74,6 @@ class Monitor {
 
  private:
   struct Plan;
-  struct Metrics;
   std::unique_ptr<Plan> buildPlan(Config config) const;
   void startRound();
   void onResult(std::size_t index, const dns::Observation& o);
@@ -105,7 +81,6 @@ class Monitor {
   // Wall time that never runs backwards (FAULTS F18): a step back holds it still until
   // the wall clock catches up; suspends are counted (a monotonic clock would not).
   WallTime stableNow() const;
-  TruthContext truthContext(const MigrationSnapshot& m) const;
 
   uv_loop_t* loop_;
   const Clock& clock_;
@@ -118,20 +93,10 @@ class Monitor {
   std::unique_ptr<RoundRunner> runner_;
   uv::UvPtr<uv_timer_t> round_timer_;
   std::shared_ptr<prometheus::Registry> registry_;  // owns the families metrics_ points into
-  std::unique_ptr<Metrics> metrics_;
-  std::map<std::string, WallTime> parent_switch_seen_;   // per domain, persisted as facts
-  // Largest TTLs ground truth ever showed per domain (persisted): a resolver may hold what
-  // the old server served before it retired, so the floor must not shrink when it goes.
-  struct TruthMax {
-    std::uint32_t parent_ns_ttl = 0;
-    std::uint32_t old_child_ns_ttl = 0;
-    std::uint32_t old_data_ttl = 0;
-  };
-  std::map<std::string, TruthMax> truth_max_;
-  // Whether the old server serves the zone, as last established by a definite answer;
-  // assumed true until one says otherwise. And when it was last (assumed) serving.
-  std::map<std::string, bool> old_serving_;
-  std::map<std::string, WallTime> old_last_serving_;
+  std::unique_ptr<MonitorMetrics> metrics_;
+  // Per domain: what ground truth established over the rounds (model/truth_tracker.h),
+  // persisted as the fact "truth/<domain>" every round.
+  std::map<std::string, TruthFacts> truth_facts_;
   std::map<std::string, bool> facts_loaded_;  // per domain: stored facts merged in
   std::map<std::string, std::vector<std::pair<WallTime, double>>> history_;  // per domain
   // Parent servers found by iterating from the root hints, for migrations configured

@@ -20,7 +20,12 @@ using std::chrono::seconds;
 constexpr VerdictStatus kStatuses[] = {VerdictStatus::Safe, VerdictStatus::NotYet,
                                        VerdictStatus::Critical, VerdictStatus::Unknown};
 constexpr BlockReason kReasons[] = {BlockReason::Old, BlockReason::Unverified, BlockReason::Hold,
-                                    BlockReason::Regression};
+                                    BlockReason::Regression, BlockReason::FlipFlop};
+constexpr MigrationShape kShapes[] = {MigrationShape::NsAndData, MigrationShape::AddressOnly,
+                                      MigrationShape::DnsProviderOnly};
+// The parallel-operation period the hosting provider's guide recommends (mail fetched
+// from both servers for two weeks).
+constexpr Duration kRecommendedParallel = std::chrono::hours(24 * 14);
 constexpr ConditionId kConditions[] = {ConditionId::Fresh,     ConditionId::Dnssec,
                                        ConditionId::Parent,    ConditionId::Servers,
                                        ConditionId::Resolvers, ConditionId::EarliestSafe,
@@ -28,13 +33,14 @@ constexpr ConditionId kConditions[] = {ConditionId::Fresh,     ConditionId::Dnss
 constexpr AnswerClass kClasses[] = {AnswerClass::New,      AnswerClass::Old,   AnswerClass::Mixed,
                                     AnswerClass::Other,    AnswerClass::Negative,
                                     AnswerClass::Stale,    AnswerClass::Error};
-constexpr Delegation kDelegations[] = {Delegation::Unknown, Delegation::Old, Delegation::New,
-                                       Delegation::Both, Delegation::Other};
+constexpr Delegation kDelegations[] = {Delegation::Unknown, Delegation::Old,   Delegation::New,
+                                       Delegation::Both,    Delegation::Other, Delegation::Unchanged};
 constexpr DnssecState kDnssec[] = {DnssecState::Unknown, DnssecState::Unsigned, DnssecState::Valid,
                                    DnssecState::Broken};
 constexpr SafeBasis kBases[] = {SafeBasis::ParentNotSwitched, SafeBasis::ObservedOld,
                                 SafeBasis::ParentSwitch,      SafeBasis::OldServerServing,
-                                SafeBasis::OldServerRetired,  SafeBasis::MinParallel};
+                                SafeBasis::OldServerRetired,  SafeBasis::MinParallel,
+                                SafeBasis::DataNotSwitched,   SafeBasis::DataSwitch};
 
 template <typename E, std::size_t N>
 E parseEnum(const E (&all)[N], std::string_view text, const char* what) {
@@ -160,8 +166,26 @@ std::string_view toString(BlockReason r) {
     case BlockReason::Unverified: return "unverified";
     case BlockReason::Hold: return "hold";
     case BlockReason::Regression: return "regression";
+    case BlockReason::FlipFlop: return "flip_flop";
   }
   return "unverified";
+}
+
+std::string_view toString(MigrationShape s) {
+  switch (s) {
+    case MigrationShape::NsAndData: return "ns_and_data";
+    case MigrationShape::AddressOnly: return "address_only";
+    case MigrationShape::DnsProviderOnly: return "dns_provider_only";
+  }
+  return "ns_and_data";
+}
+
+MigrationShape shapeOf(const RoundRecord& r) {
+  if (!r.context.ns_moves) return MigrationShape::AddressOnly;
+  const bool data = std::any_of(r.watch.begin(), r.watch.end(), [&](const auto& w) {
+    return !(w.first == r.domain && w.second == RRType::NS);
+  });
+  return data ? MigrationShape::NsAndData : MigrationShape::DnsProviderOnly;
 }
 
 std::string_view toString(ConditionId c) {
@@ -184,13 +208,15 @@ nlohmann::json toJson(const RoundRecord& r) {
   for (const auto& [name, type] : r.watch) watch.push_back({name, std::string(toString(type))});
   const TruthContext& c = r.context;
   nlohmann::json ctx{
-      {"parent_switch_seen_ms", msOrNull(c.parent_switch_seen)},
+      {"ns_moves", c.ns_moves},
+      {"switch_seen_ms", msOrNull(c.switch_seen)},
       {"parent_ns_ttl", c.parent_ns_ttl ? nlohmann::json(*c.parent_ns_ttl) : nlohmann::json(nullptr)},
       {"old_child_ns_ttl", c.old_child_ns_ttl ? nlohmann::json(*c.old_child_ns_ttl) : nlohmann::json(nullptr)},
       {"old_server_serves_zone", c.old_server_serves_zone},
       {"old_data_max_ttl", c.old_data_max_ttl},
       {"old_last_serving_ms", msOrNull(c.old_last_serving)},
       {"min_parallel_until_ms", msOrNull(c.min_parallel_until)},
+      {"old_legit_until_ms", msOrNull(c.old_legit_until)},
   };
   return {
       {"domain", r.domain},
@@ -201,6 +227,7 @@ nlohmann::json toJson(const RoundRecord& r) {
       {"resolvers", r.resolvers},
       {"excluded", r.excluded},
       {"watch", watch},
+      {"unchanged", r.unchanged},
       {"delegation", std::string(toString(r.delegation))},
       {"any_parent_lists_old", r.any_parent_lists_old},
       {"new_servers_configured", r.new_servers_configured},
@@ -242,7 +269,13 @@ RoundRecord roundRecordFromJson(const nlohmann::json& j) {
   r.dnssec = parseEnum(kDnssec, get<std::string>(j, "dnssec"), "dnssec state");
   r.findings = get<std::vector<std::string>>(j, "findings");
   const auto& c = field(j, "context");
-  if (auto ms = optMs(c, "parent_switch_seen_ms")) r.context.parent_switch_seen = fromUnixMillis(*ms);
+  // Records written before address-only shapes: "parent_switch_seen_ms", always NS moves.
+  if (c.contains("ns_moves")) r.context.ns_moves = get<bool>(c, "ns_moves");
+  if (auto ms = optMs(c, c.contains("switch_seen_ms") ? "switch_seen_ms" : "parent_switch_seen_ms")) {
+    r.context.switch_seen = fromUnixMillis(*ms);
+  }
+  if (auto ms = optMs(c, "old_legit_until_ms")) r.context.old_legit_until = fromUnixMillis(*ms);
+  if (j.contains("unchanged")) r.unchanged = get<std::vector<std::string>>(j, "unchanged");
   r.context.parent_ns_ttl = optU32(c, "parent_ns_ttl");
   r.context.old_child_ns_ttl = optU32(c, "old_child_ns_ttl");
   r.context.old_server_serves_zone = get<bool>(c, "old_server_serves_zone");
@@ -308,8 +341,18 @@ Verdict decide(WallTime now, const std::string& domain, const std::optional<Roun
       break;
   }
 
-  // (a) The parent delegates only to the new name servers.
-  {
+  v.shape = shapeOf(r);
+  v.unchanged = r.unchanged;
+  if (r.min_parallel < kRecommendedParallel) v.parallel_shortened_to = r.min_parallel;
+
+  // (a) The parent delegates only to the new name servers. Address-only moves keep their
+  // name servers: there is no parent condition (the delegation is shown, not judged).
+  if (!r.context.ns_moves) {
+    add(ConditionId::Parent, true,
+        fmt::format("the name servers do not move (address-only): no parent condition; the parent delegation "
+                    "is {}",
+                    toString(r.delegation)));
+  } else {
     const bool met = r.delegation == Delegation::New && !r.any_parent_lists_old;
     std::string detail = met ? "the parent delegates to the new name servers only"
                              : fmt::format("the parent delegation is {}{}", toString(r.delegation),
@@ -327,7 +370,10 @@ Verdict decide(WallTime now, const std::string& domain, const std::optional<Roun
   {
     std::vector<std::string> why;
     if (!r.new_servers_configured) why.push_back("no new.servers configured: cannot verify the new servers");
-    if (!r.old_servers_configured) why.push_back("no old.servers configured: cannot tell when the old server stops serving");
+    // Address-only: the same servers serve old and new data; new.servers is enough.
+    if (!r.old_servers_configured && r.context.ns_moves) {
+      why.push_back("no old.servers configured: cannot tell when the old server stops serving");
+    }
     if (r.new_lame) why.push_back("a new server is lame for the zone");
     if (r.new_servers_configured && !r.plan_ok && !r.new_lame) why.push_back("the new servers do not serve NEW for every watched name");
     std::string detail;
@@ -336,9 +382,13 @@ Verdict decide(WallTime now, const std::string& domain, const std::optional<Roun
   }
 
   // The hold window: as long as the longest TTL seen on OLD data, and several rounds.
+  // NS TTLs count only when the name servers move: an address-only move never changes
+  // the delegation, so a day-long NS TTL must not hold its verdict back by a day.
   std::uint32_t longest = r.context.old_data_max_ttl;
-  longest = std::max(longest, r.context.old_child_ns_ttl.value_or(0));
-  longest = std::max(longest, r.context.parent_ns_ttl.value_or(0));
+  if (r.context.ns_moves) {
+    longest = std::max(longest, r.context.old_child_ns_ttl.value_or(0));
+    longest = std::max(longest, r.context.parent_ns_ttl.value_or(0));
+  }
   for (const auto& [key, st] : model.all()) {
     if (key.domain == domain) longest = std::max(longest, st.max_old_ttl);
   }
@@ -379,13 +429,20 @@ Verdict decide(WallTime now, const std::string& domain, const std::optional<Roun
       } else {
         b.current = st->current;
         b.since = st->current_since;
-        if (st->last_regression && now - *st->last_regression < v.hold) {
+        // OLD after NEW is the normal flip-flop of a propagation while OLD may still
+        // legitimately be cached or served (ground truth: before the switch, while the
+        // old server hands out the OLD NS set, up to the bound after it); later it is a
+        // regression: a switch-back, a lagging anycast instance, an old server back.
+        const bool legit_flip = st->last_regression && ctx.old_legit_until && *st->last_regression <= *ctx.old_legit_until;
+        if (st->last_regression && !legit_flip && now - *st->last_regression < v.hold) {
           b.reason = BlockReason::Regression;
-          critical.push_back(fmt::format("OLD reappeared after NEW at {} for {} {} ({} ago)", res, name,
-                                         toString(type), formatRelative(now - *st->last_regression)));
+          critical.push_back(fmt::format("OLD reappeared after NEW at {} for {} {} ({} ago), after OLD could "
+                                         "legitimately be served",
+                                         res, name, toString(type), formatRelative(now - *st->last_regression)));
           later(std::nullopt);
         } else if (oldBearing(*st)) {
-          b.reason = BlockReason::Old;
+          b.reason = legit_flip ? BlockReason::FlipFlop : BlockReason::Old;
+          if (legit_flip) b.legit_until = ctx.old_legit_until;
           later(b.expiry ? std::optional<WallTime>(*b.expiry + v.hold) : std::nullopt);
         } else if (st->current != AnswerClass::New || !st->new_since || now - st->last_seen > stale_after) {
           // Errors, negative, other or stale answers, or no answer for too long: nothing
@@ -417,6 +474,7 @@ Verdict decide(WallTime now, const std::string& domain, const std::optional<Roun
       switch (b.reason) {
         case BlockReason::Old:
         case BlockReason::Regression:
+        case BlockReason::FlipFlop:
           ++old;
           old_res.insert(b.resolver);
           break;
@@ -465,14 +523,15 @@ Verdict decide(WallTime now, const std::string& domain, const std::optional<Roun
   // (e) The minimum parallel-operation period since the switch has passed.
   std::optional<WallTime> parallel_until;
   {
-    std::optional<WallTime> base = ctx.parent_switch_seen;
-    if (r.switch_time && (!base || *r.switch_time > *base)) base = r.switch_time;
-    if (base) parallel_until = *base + r.min_parallel;
+    parallel_until = ctx.min_parallel_until;  // computed once, by model/truth_tracker
     const bool met = parallel_until && now >= *parallel_until;
-    add(ConditionId::MinParallel, met,
-        parallel_until ? fmt::format("{} of parallel operation until {}", formatRelative(r.min_parallel),
-                                     when(*parallel_until, now))
-                       : "the switch has not been seen yet");
+    std::string detail = parallel_until ? fmt::format("{} of parallel operation until {}",
+                                                      formatRelative(r.min_parallel), when(*parallel_until, now))
+                                        : "the switch has not been seen yet";
+    if (v.parallel_shortened_to) {
+      detail += fmt::format("; shortened from the {} the hosting guide recommends", formatRelative(kRecommendedParallel));
+    }
+    add(ConditionId::MinParallel, met, detail);
   }
 
   // When SAFE becomes possible on what is known now.
@@ -554,7 +613,8 @@ nlohmann::json toJson(const Verdict& v) {
                         {"class", upper(toString(b.current))},
                         {"since", timeOrNull(b.since)},
                         {"expiry", timeOrNull(b.expiry)},
-                        {"hold_until", timeOrNull(b.hold_until)}});
+                        {"hold_until", timeOrNull(b.hold_until)},
+                        {"legit_until", timeOrNull(b.legit_until)}});
   }
   nlohmann::json es{{"at", timeOrNull(v.earliest_safe.at)},
                     {"unbounded", v.earliest_safe.unbounded},
@@ -575,7 +635,13 @@ nlohmann::json toJson(const Verdict& v) {
           {"hold_seconds", std::chrono::duration_cast<seconds>(v.hold).count()},
           {"safe_after", timeOrNull(v.safe_after)},
           {"trusted", v.trusted},
-          {"trusted_new", v.trusted_new}};
+          {"trusted_new", v.trusted_new},
+          {"shape", std::string(toString(v.shape))},
+          {"unchanged", v.unchanged},
+          {"min_parallel_shortened_to_seconds",
+           v.parallel_shortened_to
+               ? nlohmann::json(std::chrono::duration_cast<seconds>(*v.parallel_shortened_to).count())
+               : nlohmann::json(nullptr)}};
 }
 
 Verdict verdictFromJson(const nlohmann::json& j) {
@@ -605,6 +671,7 @@ Verdict verdictFromJson(const nlohmann::json& j) {
     x.since = optTime(b, "since");
     x.expiry = optTime(b, "expiry");
     x.hold_until = optTime(b, "hold_until");
+    x.legit_until = optTime(b, "legit_until");
     v.blockers.push_back(std::move(x));
   }
   const auto& es = field(j, "earliest_safe");
@@ -621,6 +688,12 @@ Verdict verdictFromJson(const nlohmann::json& j) {
   v.safe_after = optTime(j, "safe_after");
   v.trusted = get<std::size_t>(j, "trusted");
   v.trusted_new = get<std::size_t>(j, "trusted_new");
+  // Absent from the documents of monitors older than the migration shapes.
+  if (j.contains("shape")) v.shape = parseEnum(kShapes, get<std::string>(j, "shape"), "shape");
+  if (j.contains("unchanged")) v.unchanged = get<std::vector<std::string>>(j, "unchanged");
+  if (j.contains("min_parallel_shortened_to_seconds") && !j.at("min_parallel_shortened_to_seconds").is_null()) {
+    v.parallel_shortened_to = seconds(get<std::int64_t>(j, "min_parallel_shortened_to_seconds"));
+  }
   return v;
 }
 
@@ -628,7 +701,7 @@ Verdict verdictFromJson(const nlohmann::json& j) {
 
 std::string renderText(const Verdict& v) {
   std::string out = v.summary + "\n";
-  out += fmt::format("{} {}\n", v.domain, toString(v.status));
+  out += fmt::format("{} {} ({})\n", v.domain, toString(v.status), toString(v.shape));
   if (v.data_at) out += fmt::format("  data from the round at {}\n", formatRfc3339(*v.data_at));
   out += "  conditions:\n";
   for (const auto& c : v.conditions) {
@@ -643,6 +716,9 @@ std::string renderText(const Verdict& v) {
       last = head;
       std::string tail;
       if (b.reason == BlockReason::Hold && b.hold_until) tail = "NEW, hold until " + when(*b.hold_until, v.evaluated);
+      else if (b.reason == BlockReason::FlipFlop && b.legit_until)
+        tail = "OLD again after NEW (normal flip-flop): OLD may legitimately be served until " +
+               when(std::max(*b.legit_until, b.expiry.value_or(*b.legit_until)), v.evaluated);
       else if (b.expiry) tail = "OLD may be served until " + when(*b.expiry, v.evaluated);
       else if (b.reason == BlockReason::Old || b.reason == BlockReason::Regression) tail = "no prediction";
       out += fmt::format("      {:<24} {:<10} {:<8} {}{}\n", b.resolver, toString(b.reason), upper(toString(b.current)),
@@ -659,6 +735,15 @@ std::string renderText(const Verdict& v) {
     out += "  earliest safe: unknown\n";
   }
   out += fmt::format("  hold window: {}\n", formatRelative(v.hold));
+  if (!v.unchanged.empty()) {
+    std::string u;
+    for (const auto& t : v.unchanged) u += (u.empty() ? "" : ", ") + t;
+    out += fmt::format("  unchanged (not judged): {}\n", u);
+  }
+  if (v.parallel_shortened_to) {
+    out += fmt::format("  note: the parallel period is shortened to {} (the hosting guide recommends {})\n",
+                       formatRelative(*v.parallel_shortened_to), formatRelative(kRecommendedParallel));
+  }
   if (v.safe_after) out += fmt::format("  SAFE possible after: {}\n", when(*v.safe_after, v.evaluated));
   return out;
 }

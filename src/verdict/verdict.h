@@ -48,7 +48,11 @@ struct RoundRecord {
   std::vector<std::string> resolvers;
   std::vector<std::string> excluded;  // resolvers probed but not trusted (config exclude)
   std::vector<std::pair<std::string, RRType>> watch;
-  // Ground truth (model/ground_truth.h) as evaluated that round.
+  // What stays: record types both sides expect the same values for and nothing watches
+  // ("NS", "MX", ...): shown as unchanged, never judged.
+  std::vector<std::string> unchanged;
+  // Ground truth (model/ground_truth.h) as evaluated that round. `context.ns_moves` tells
+  // the shape: name servers moving or not (address-only).
   Delegation delegation = Delegation::Unknown;
   bool any_parent_lists_old = true;
   bool new_servers_configured = false;
@@ -75,9 +79,20 @@ enum class BlockReason {
   Old,          // last answer OLD, MIXED, or OTHER/STALE carrying OLD values
   Unverified,   // no answer yet, or the last one was an error, negative, other or stale
   Hold,         // NEW, but not yet for the whole hold window
-  Regression,   // OLD came back after NEW within the hold window (CRITICAL)
+  Regression,   // OLD came back after NEW when it could no longer legitimately (CRITICAL)
+  FlipFlop,     // OLD again after NEW while OLD may still legitimately be cached or served
 };
-std::string_view toString(BlockReason r);  // "old" "unverified" "hold" "regression"
+// "old" "unverified" "hold" "regression" "flip_flop"
+std::string_view toString(BlockReason r);
+
+// The shape of a migration (docs/VERDICT.md "Shapes"), from what moves.
+enum class MigrationShape {
+  NsAndData,        // name servers and addresses (or mail exchanges) move
+  AddressOnly,      // name servers stay; the same servers serve the new data
+  DnsProviderOnly,  // only the name servers move
+};
+std::string_view toString(MigrationShape s);  // "ns_and_data" "address_only" "dns_provider_only"
+MigrationShape shapeOf(const RoundRecord& r);
 
 struct Blocker {
   std::string name;
@@ -88,6 +103,8 @@ struct Blocker {
   std::optional<WallTime> since;              // when `current` began
   std::optional<WallTime> expiry;             // predicted end of OLD (model oldExpiry)
   std::optional<WallTime> hold_until;         // when the NEW run will have lasted the hold
+  // FlipFlop: until when OLD may still legitimately be seen there (the ground-truth bound).
+  std::optional<WallTime> legit_until;
   friend bool operator==(const Blocker&, const Blocker&) = default;
 };
 
@@ -117,6 +134,11 @@ struct Verdict {
   std::optional<WallTime> safe_after;
   std::size_t trusted = 0;             // trusted resolvers
   std::size_t trusted_new = 0;         // of which every watched target passes
+  MigrationShape shape = MigrationShape::NsAndData;
+  std::vector<std::string> unchanged;  // record types that stay (not judged)
+  // min_parallel when it is shorter than the 14 days the hosting guide recommends for
+  // parallel operation (so `check` and the status page can say so); nullopt otherwise.
+  std::optional<Duration> parallel_shortened_to;
   friend bool operator==(const Verdict&, const Verdict&) = default;
 };
 

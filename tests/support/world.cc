@@ -646,23 +646,47 @@ std::string LoopbackWorld::dnspropConfig(const ConfigOptions& o) const {
     << "domain = " << q(noDot(domain())) << "\n"
     << "min_parallel = " << q(o.min_parallel) << "\n";
   if (o.switch_time) t << "switch_time = " << q(*o.switch_time) << "\n";
-  t << "watch = [\n"
-    << "  { name = \"@\", types = [\"A\", " << (o.watch_aaaa ? "\"AAAA\", " : "")
-    << "\"NS\", \"MX\"] },\n"
-    << "  { name = \"www\", types = [\"A\"] },\n"
-    << "]\n";
+  const std::string aaaa = o.watch_aaaa ? "\"AAAA\", " : "";
+  t << "watch = [\n";
+  switch (o.shape) {
+    case ConfigShape::NsAndData:
+      t << "  { name = \"@\", types = [\"A\", " << aaaa << "\"NS\", \"MX\"] },\n"
+        << "  { name = \"www\", types = [\"A\"] },\n";
+      break;
+    case ConfigShape::AddressOnly:
+      t << "  { name = \"@\", types = [\"A\"" << (o.watch_aaaa ? ", \"AAAA\"" : "") << "] },\n"
+        << "  { name = \"www\", types = [\"A\"] },\n";
+      break;
+    case ConfigShape::DnsProviderOnly:
+      t << "  { name = \"@\", types = [\"NS\"] },\n";
+      break;
+  }
+  t << "]\n";
   if (o.include_servers) t << "parent_servers = " << qList(addresses(parentServers())) << "\n";
   auto side = [&](const char* name, const std::string& v4, const std::string& v6,
                   const std::vector<std::string>& ns, const std::vector<std::string>& mx,
                   const std::vector<Endpoint>& servers) {
+    std::vector<std::string> addrs{v4};
+    if (!v6.empty()) addrs.push_back(v6);
     t << "\n[migration." << name << "]\n"
-      << "addresses = " << qList({v4, v6}) << "\n"
+      << "addresses = " << qList(addrs) << "\n"
       << "ns = " << qList(ns) << "\n"
       << "mx = " << qList(mx) << "\n";
     if (o.include_servers) t << "servers = " << qList(addresses(servers)) << "\n";
   };
+  const std::string new_v6 = o.new_ipv6 ? newAddressV6() : "";
   side("old", oldAddress(), oldAddressV6(), oldNs(), oldMx(), oldServers());
-  side("new", newAddress(), newAddressV6(), newNs(), newMx(), newServers());
+  switch (o.shape) {
+    case ConfigShape::NsAndData:
+      side("new", newAddress(), new_v6, newNs(), newMx(), newServers());
+      break;
+    case ConfigShape::AddressOnly:
+      side("new", newAddress(), new_v6, oldNs(), oldMx(), oldServers());
+      break;
+    case ConfigShape::DnsProviderOnly:
+      side("new", oldAddress(), oldAddressV6(), newNs(), oldMx(), newServers());
+      break;
+  }
   return t.str();
 }
 

@@ -120,8 +120,18 @@ struct SideZone {
   std::vector<std::string> extra_records;  // zone-file lines appended verbatim
 };
 
+// The shape of migration a config describes (docs/VERDICT.md "Shapes").
+enum class ConfigShape {
+  NsAndData,        // name servers, addresses and MX move (watch @ A [AAAA] NS MX, www A)
+  AddressOnly,      // the name servers and MX stay: both sides list the OLD NS set and the
+                    // old servers (watch @ A [AAAA], www A); switch by editing the OLD zone
+  DnsProviderOnly,  // addresses and MX stay (both sides list the OLD ones); watch @ NS
+};
+
 // What dnspropConfig() writes besides the world's own facts.
 struct ConfigOptions {
+  ConfigShape shape = ConfigShape::NsAndData;
+  bool new_ipv6 = true;                     // false: the new side lists no IPv6 address
   std::filesystem::path state_dir;          // required (absolute)
   std::uint16_t web_port = 0;               // 0 = a free port on 127.0.0.1
   std::string interval = "1s";

@@ -126,7 +126,7 @@ BOOST_AUTO_TEST_CASE(clean_switch_every_flip_is_within_its_prediction) {
   const auto snap = watch.snap();
   const auto& m = migrationOf(*snap);
   BOOST_TEST((m.truth.delegation == Delegation::New));
-  BOOST_REQUIRE(m.parent_switch_seen.has_value());
+  BOOST_REQUIRE(m.switch_seen.has_value());
   BOOST_REQUIRE(m.earliest_safe.at.has_value());
   BOOST_TEST(!m.earliest_safe.unbounded);
   // Each resolver's OLD -> NEW transition (possibly via an error while the old server
@@ -141,9 +141,9 @@ BOOST_AUTO_TEST_CASE(clean_switch_every_flip_is_within_its_prediction) {
     BOOST_REQUIRE(st->last_old_seen.has_value());
     const WallTime predicted = std::max(st->old_expiry.value_or(WallTime{}), *m.earliest_safe.at);
     const double margin = secondsBetween(*st->new_since, predicted);
-    BOOST_TEST_MESSAGE(r.name << ": flipped " << secondsBetween(*m.parent_switch_seen, *st->new_since)
+    BOOST_TEST_MESSAGE(r.name << ": flipped " << secondsBetween(*m.switch_seen, *st->new_since)
                               << " s after the parent switch was seen; prediction "
-                              << secondsBetween(*m.parent_switch_seen, predicted) << " s; margin " << margin << " s");
+                              << secondsBetween(*m.switch_seen, predicted) << " s; margin " << margin << " s");
     BOOST_TEST(margin >= -slack, r.name << " flipped " << -margin << " s after its prediction");
   }
 }
@@ -155,7 +155,7 @@ BOOST_AUTO_TEST_CASE(parent_servers_are_discovered_from_the_root_when_not_config
     return migrationOf(s).truth.delegation == Delegation::Old;
   }), "the delegation was never established from discovered parents\n" << world.diagnostics());
   world.switchDelegation(test::Delegation::New);
-  BOOST_REQUIRE(watch.until(15s, [](const MonitorSnapshot& s) { return migrationOf(s).parent_switch_seen.has_value(); }));
+  BOOST_REQUIRE(watch.until(15s, [](const MonitorSnapshot& s) { return migrationOf(s).switch_seen.has_value(); }));
   const auto& m = migrationOf(*watch.snap());
   BOOST_TEST((m.truth.delegation == Delegation::New));
   BOOST_TEST(m.truth.parent_ns == world.newNs());
@@ -191,7 +191,7 @@ BOOST_AUTO_TEST_CASE(f10_parent_listing_both_is_never_a_switch) {
     return migrationOf(s).truth.delegation == Delegation::Both;
   }));
   const auto& m = migrationOf(*watch.snap());
-  BOOST_TEST(!m.parent_switch_seen.has_value());
+  BOOST_TEST(!m.switch_seen.has_value());
   BOOST_TEST(m.earliest_safe.unbounded);
   BOOST_TEST((m.earliest_safe.basis == SafeBasis::ParentNotSwitched));
 }

@@ -25,146 +25,13 @@
 #include "support/temp_dir.h"
 #include "support/wait.h"
 #include "support/world.h"
+#include "integration/verdict/check_watch.h"
 
 using namespace dnsprop;
 using namespace dnsprop::test;
 using namespace std::chrono_literals;
 
-namespace {
-
-boost::test_tools::assertion_result runningAsRoot(boost::unit_test::test_unit_id) {
-  boost::test_tools::assertion_result r(::geteuid() == 0);
-  r.message() << "the loopback world needs root (port 53)";
-  return r;
-}
-
-struct CheckResult {
-  int exit_code = -1;
-  nlohmann::json doc;
-  std::string raw;
-};
-
-// A running `dnsprop run` on the world, and `dnsprop check` against its state.
-struct Watch {
-  Watch(const LoopbackWorld& w, ConfigOptions opts = {}, const std::string& extra_resolvers_toml = "",
-        const std::string& vantage = "")
-      : world(w) {
-    opts.state_dir = dir.path() / "state";
-    std::string text = world.dnspropConfig(opts);
-    if (!vantage.empty()) {
-      const std::string from = "vantage = \"loopback-world\"";
-      const auto v = text.find(from);
-      BOOST_REQUIRE(v != std::string::npos);
-      text.replace(v, from.size(), "vantage = \"" + vantage + "\"");
-    }
-    if (!extra_resolvers_toml.empty()) {
-      const auto p = text.find("[resolvers]\n");
-      BOOST_REQUIRE(p != std::string::npos);
-      text.insert(p + 12, extra_resolvers_toml);
-    }
-    config = dir.path() / "dnsprop.toml";
-    std::ofstream(config) << text;
-    daemon = std::make_unique<ServerProcess>(
-        "dnsprop", std::vector<std::string>{DNSPROP_EXE, "--config.file", config.string(), "run"}, dir.path(),
-        dir.path() / "dnsprop.log");
-    daemon->start();
-  }
-
-  CheckResult check(const std::vector<std::string>& extra = {}) const {
-    std::string cmd = std::string(DNSPROP_EXE) + " --config.file " + config.string() + " check --output json";
-    for (const auto& e : extra) cmd += " " + e;
-    cmd += " 2>/dev/null";
-    CheckResult r;
-    FILE* p = ::popen(cmd.c_str(), "r");
-    BOOST_REQUIRE(p != nullptr);
-    char buf[4096];
-    std::size_t n;
-    while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.raw.append(buf, n);
-    const int status = ::pclose(p);
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.doc = nlohmann::json::parse(r.raw, nullptr, false);
-    return r;
-  }
-
-  // Asks every resolver of the world directly for every watched name; true when one
-  // answers with an OLD value.
-  bool anyResolverAnswersOld(std::string* which = nullptr) const {
-    const std::vector<std::pair<std::string, std::uint16_t>> names = {
-        {LoopbackWorld::wwwName(), kTypeA}, {LoopbackWorld::domain(), kTypeA},
-        {LoopbackWorld::domain(), kTypeMX}, {LoopbackWorld::domain(), kTypeNS}};
-    std::vector<std::string> old_values = {world.oldAddress()};
-    for (const auto& mx : world.oldMx()) old_values.push_back("10 " + mx);
-    for (const auto& ns : world.oldNs()) old_values.push_back(ns);
-    for (const auto& r : world.resolvers()) {
-      for (const auto& [name, type] : names) {
-        auto reply = lookup(r.endpoint, name, type, true, Millis(500));
-        if (!reply) continue;
-        for (const auto& v : reply->answerRdata(type)) {
-          if (std::find(old_values.begin(), old_values.end(), v) != old_values.end()) {
-            if (which) *which = r.name + " " + name + " " + v;
-            return true;
-          }
-        }
-      }
-    }
-    return false;
-  }
-
-  // Samples check until `pred` holds or the deadline passes, asserting the invariant at
-  // every sample. Returns the last result.
-  CheckResult until(std::chrono::milliseconds deadline, const std::function<bool(const CheckResult&)>& pred) {
-    CheckResult last;
-    const auto end = std::chrono::steady_clock::now() + deadline;
-    while (std::chrono::steady_clock::now() < end) {
-      last = check();
-      ++samples;
-      if (last.exit_code == 0) {
-        std::string which;
-        const bool old = anyResolverAnswersOld(&which);
-        BOOST_TEST_REQUIRE(!old, "check said SAFE while " << which << "\n" << last.raw);
-      }
-      if (pred(last)) return last;
-      std::this_thread::sleep_for(300ms);  // sampling pace, not a wait for an outcome
-    }
-    return last;
-  }
-
-  std::string failure(const std::string& what, const CheckResult& r) const {
-    return daemon->failure(what + "\n--- last check ---\n" + r.raw + "\n--- world ---\n" + world.diagnostics(8));
-  }
-
-  const LoopbackWorld& world;
-  TempDir dir{"dnsprop-check-e2e"};
-  std::filesystem::path config;
-  std::unique_ptr<ServerProcess> daemon;
-  int samples = 0;
-};
-
-bool exitIs(const CheckResult& r, int code) { return r.exit_code == code; }
-
-// Resolvers named as blockers (with `reason`, or any reason when empty).
-std::set<std::string> blockedResolvers(const CheckResult& r, const std::string& reason = "") {
-  std::set<std::string> out;
-  if (!r.doc.is_object()) return out;
-  for (const auto& m : r.doc["migrations"]) {
-    for (const auto& b : m["blockers"]) {
-      if (reason.empty() || b["reason"] == reason) out.insert(b["resolver"].get<std::string>());
-    }
-  }
-  return out;
-}
-
-const nlohmann::json& verdictOf(const CheckResult& r) { return r.doc.at("migrations").at(0); }
-
-// After the switch: the old server keeps running (web, mail) but its copy of the zone
-// lists the NEW name servers, so no resolver can renew the OLD delegation from it (F9).
-void oldServerPublishesNewNs(LoopbackWorld& w) {
-  SideZone z = w.oldZone();
-  z.ns = w.newNs();
-  w.setOldZone(z);
-}
-
-}  // namespace
+// The scaffolding (Watch, CheckResult, ...) is shared with shapes_e2e_test.cc.
 
 BOOST_AUTO_TEST_SUITE(check_e2e, *boost::unit_test::precondition(runningAsRoot))
 
@@ -291,18 +158,8 @@ BOOST_AUTO_TEST_CASE(old_reappearing_after_new_is_critical) {
   auto r = watch.until(120s, [](const CheckResult& c) { return exitIs(c, 0); });
   BOOST_REQUIRE_MESSAGE(r.exit_code == 0, watch.failure("never SAFE", r));
   // Someone switches back (or a cache behind an anycast address still has OLD).
-  SideZone z = world.oldZone();
-  z.ns = world.oldNs();
-  world.setOldZone(z);
-  world.switchDelegation(Delegation::Old);
-  world.flushResolvers();
-  CheckResult c;
-  BOOST_REQUIRE_MESSAGE(pollUntil(30s, [&] {
-                          c = watch.check();
-                          return c.exit_code == 2;
-                        }),
-                        watch.failure("OLD after NEW was not CRITICAL", c));
-  BOOST_TEST(c.doc["summary"].get<std::string>().find("OLD reappeared after NEW") != std::string::npos);
+  switchBack(world);
+  expectRegressionCritical(watch, 30s, "OLD after NEW was not CRITICAL");
 }
 
 BOOST_AUTO_TEST_CASE(f9_old_server_serving_keeps_it_open_ended_then_the_ns_ttl_bounds_it) {

@@ -45,6 +45,12 @@ const WatchedName* watched(const Migration& m, const std::string& name) {
 
 bool has(const std::vector<RRType>& v, RRType t) { return std::find(v.begin(), v.end(), t) != v.end(); }
 
+std::size_t expectedValuesCount(const Expectation& e, bool v6) {
+  return static_cast<std::size_t>(std::count_if(e.addresses.begin(), e.addresses.end(), [&](const Endpoint& a) {
+    return (a.family() == Endpoint::Family::V6) == v6;
+  }));
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(config_writer)
@@ -59,7 +65,8 @@ BOOST_AUTO_TEST_CASE(ns_move_is_parsed_back_as_observed) {
   BOOST_REQUIRE_EQUAL(c.migrations.size(), 1u);
   const auto& m = c.migrations[0];
   BOOST_TEST(m.domain == "shop.test.");
-  BOOST_TEST(addrs(m.old_side.addresses) == (std::vector<std::string>{"192.0.2.10", "2001:db8::10", "192.0.2.25"}),
+  // The mail host has an address of its own: it stays (web moves, mail stays).
+  BOOST_TEST(addrs(m.old_side.addresses) == (std::vector<std::string>{"192.0.2.10", "2001:db8::10"}),
              boost::test_tools::per_element());
   BOOST_TEST(m.old_side.ns == std::vector<std::string>{"ns1.oldhost.test."}, boost::test_tools::per_element());
   BOOST_TEST(m.new_side.ns == std::vector<std::string>{"ns1.newhost.test."}, boost::test_tools::per_element());
@@ -81,8 +88,28 @@ BOOST_AUTO_TEST_CASE(ns_move_is_parsed_back_as_observed) {
   BOOST_TEST(!has(apex->types, RRType::MX));  // MX does not change
   BOOST_REQUIRE(watched(m, "www.shop.test."));
   BOOST_TEST(!has(watched(m, "www.shop.test.")->types, RRType::AAAA));  // www has no AAAA
+  BOOST_TEST(!watched(m, "mail.shop.test."));
+  BOOST_TEST(d.text.find("mail.shop.test. (mail) has an address of its own and stays") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(a_mail_host_on_the_web_servers_address_moves_with_it) {
+  auto f = shopFacts();
+  f.mx_hosts = {{"mail.shop.test.", {"192.0.2.10"}}};
+  const auto d = draftInitConfig(f);
+  BOOST_REQUIRE((d.outcome == InitOutcome::Ok));
+  const auto m = parseConfig(d.text, "/tmp/x.toml").migrations.at(0);
   BOOST_REQUIRE(watched(m, "mail.shop.test."));
   BOOST_TEST(has(watched(m, "mail.shop.test.")->types, RRType::A));
+  BOOST_TEST(!has(watched(m, "shop.test.")->types, RRType::MX));
+}
+
+BOOST_AUTO_TEST_CASE(ipv4_only_new_server_drops_ipv6_and_watches_aaaa) {
+  auto f = shopFacts();  // the apex serves AAAA today; only an IPv4 --new-ip is given
+  const auto d = draftInitConfig(f);
+  BOOST_REQUIRE((d.outcome == InitOutcome::Ok));
+  const auto m = parseConfig(d.text, "/tmp/x.toml").migrations.at(0);
+  BOOST_TEST(has(watched(m, "shop.test.")->types, RRType::AAAA));
+  BOOST_TEST(expectedValuesCount(m.new_side, true) == 0u);
 }
 
 BOOST_AUTO_TEST_CASE(address_only_move_keeps_ns_and_servers) {

@@ -167,7 +167,7 @@ BOOST_AUTO_TEST_CASE(fixtures_are_json_documents_of_the_contract) {
     BOOST_TEST(doc.contains(key), key);
   }
   const auto& m = doc.at("migrations").at(0);
-  for (const char* key : {"domain", "verdict", "truth", "parent_switch_seen", "targets", "history"}) {
+  for (const char* key : {"domain", "verdict", "truth", "switch_seen", "targets", "history"}) {
     BOOST_TEST(m.contains(key), key);
   }
   BOOST_TEST(m.at("verdict").at("status").get<std::string>() == "NOT_YET");

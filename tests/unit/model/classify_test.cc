@@ -126,4 +126,86 @@ BOOST_AUTO_TEST_CASE(expectation_values_split_by_family) {
   BOOST_TEST(expectedValues(e, RRType::AAAA) == std::vector<std::string>{"2001:db8::1"});
 }
 
+BOOST_AUTO_TEST_CASE(nodata_is_the_answer_of_the_side_without_the_type) {
+  dns::Observation nodata;
+  nodata.outcome = Outcome::NoData;
+  nodata.negative_ttl = 300;
+  const std::vector<std::string> v6 = {"2001:db8::10"};
+  // IPv6 dropped: the new side has no AAAA, so "no AAAA" is NEW and the old AAAA is OLD.
+  BOOST_TEST((classifyValues(nodata, RRType::AAAA, v6, {}).cls == AnswerClass::New));
+  BOOST_TEST((classifyValues(answer({rec(28, "2001:db8::10")}), RRType::AAAA, v6, {}).cls == AnswerClass::Old));
+  // IPv6 added: "no AAAA" is what the old side served.
+  const auto added = classifyValues(nodata, RRType::AAAA, {}, v6);
+  BOOST_TEST((added.cls == AnswerClass::Old));
+  BOOST_TEST(added.has_old_values);
+  // Both sides expect AAAA (or neither does): NODATA is just negative.
+  BOOST_TEST((classifyValues(nodata, RRType::AAAA, v6, v6).cls == AnswerClass::Negative));
+  BOOST_TEST((classifyValues(nodata, RRType::AAAA, {}, {}).cls == AnswerClass::Negative));
+  // NXDOMAIN is never a side's answer: the name exists on both sides.
+  auto nx = nodata;
+  nx.outcome = Outcome::NxDomain;
+  BOOST_TEST((classifyValues(nx, RRType::AAAA, v6, {}).cls == AnswerClass::Negative));
+}
+
+BOOST_AUTO_TEST_CASE(nodata_without_soa_stale_or_filtered_is_never_new) {
+  const std::vector<std::string> v6 = {"2001:db8::10"};
+  dns::Observation referral_like;  // no SOA: a referral or a bare NOERROR proves nothing
+  referral_like.outcome = Outcome::NoData;
+  BOOST_TEST((classifyValues(referral_like, RRType::AAAA, v6, {}).cls == AnswerClass::Negative));
+  dns::Observation stale;
+  stale.outcome = Outcome::NoData;
+  stale.negative_ttl = 30;
+  stale.ede_codes = {19};
+  BOOST_TEST((classifyValues(stale, RRType::AAAA, v6, {}).cls == AnswerClass::Stale));
+  // Stale "no AAAA" when the old side had none: still OLD (F8).
+  BOOST_TEST((classifyValues(stale, RRType::AAAA, {}, v6).cls == AnswerClass::Old));
+  dns::Observation filtered;
+  filtered.outcome = Outcome::NoData;
+  filtered.negative_ttl = 30;
+  filtered.ede_codes = {17};
+  BOOST_TEST((classifyValues(filtered, RRType::AAAA, v6, {}).cls == AnswerClass::Negative));
+  for (auto outcome : {Outcome::Timeout, Outcome::ServFail, Outcome::Refused}) {
+    dns::Observation e;
+    e.outcome = outcome;
+    e.negative_ttl = 30;
+    BOOST_TEST((classifyValues(e, RRType::AAAA, v6, {}).cls == AnswerClass::Error));
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_chain_through_a_configured_cname_target_is_that_sides_answer) {
+  Expectation old_side, new_side;
+  old_side.addresses = {*Endpoint::parse("192.0.2.10")};
+  new_side.cnames = {"shop.cdn.example.net."};
+  // The CDN's addresses are its own to choose: the CNAME target decides.
+  auto via_cdn = answer({rec(dns::qtype::CNAME, "Shop.CDN.example.net."), rec(1, "203.0.113.77")});
+  const auto c = dnsprop::classify(via_cdn, RRType::A, old_side, new_side);
+  BOOST_TEST((c.cls == AnswerClass::New));
+  BOOST_TEST(c.values == std::vector<std::string>{"shop.cdn.example.net."});
+  // Through a CNAME nobody configured: the addresses decide as before (unknown: OTHER).
+  auto elsewhere = answer({rec(dns::qtype::CNAME, "x.other.example."), rec(1, "203.0.113.77")});
+  BOOST_TEST((dnsprop::classify(elsewhere, RRType::A, old_side, new_side).cls == AnswerClass::Other));
+  BOOST_TEST((dnsprop::classify(answer({rec(1, "192.0.2.10")}), RRType::A, old_side, new_side).cls == AnswerClass::Old));
+  // No AAAA behind the CDN name is still the CDN's answer (the chain says so).
+  dns::Observation nodata_via_cdn;
+  nodata_via_cdn.outcome = Outcome::NoData;
+  nodata_via_cdn.negative_ttl = 60;
+  nodata_via_cdn.chain = {rec(dns::qtype::CNAME, "shop.cdn.example.net.")};
+  BOOST_TEST((dnsprop::classify(nodata_via_cdn, RRType::AAAA, old_side, new_side).cls == AnswerClass::New));
+  // Errors stay errors, whatever the chain; a stale or forged one is never NEW.
+  auto failed = via_cdn;
+  failed.outcome = Outcome::ServFail;
+  BOOST_TEST((dnsprop::classify(failed, RRType::A, old_side, new_side).cls == AnswerClass::Error));
+  auto stale = via_cdn;
+  stale.ede_codes = {3};
+  BOOST_TEST((dnsprop::classify(stale, RRType::A, old_side, new_side).cls == AnswerClass::Stale));
+  auto forged = via_cdn;
+  forged.ede_codes = {4};
+  BOOST_TEST((dnsprop::classify(forged, RRType::A, old_side, new_side).cls == AnswerClass::Other));
+  // Both sides' targets on one chain: MIXED.
+  old_side.cnames = {"shop.oldcdn.example.net."};
+  auto both = answer({rec(dns::qtype::CNAME, "shop.oldcdn.example.net."),
+                      rec(dns::qtype::CNAME, "shop.cdn.example.net."), rec(1, "203.0.113.77")});
+  BOOST_TEST((dnsprop::classify(both, RRType::A, old_side, new_side).cls == AnswerClass::Mixed));
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -149,4 +149,66 @@ BOOST_AUTO_TEST_CASE(new_server_serving_old_data_breaks_the_plan) {
   BOOST_TEST((g.new_data.at({"www.shop.test.", RRType::A}) == AnswerClass::Old));
 }
 
+BOOST_AUTO_TEST_CASE(address_only_delegation_is_unchanged_and_the_data_switch_is_seen) {
+  Migration m = migration();
+  m.new_side.ns = m.old_side.ns;            // the name servers stay
+  m.new_side.servers = m.old_side.servers;  // the same servers serve the new data
+  BOOST_TEST(!nsMoves(m));
+  const auto q = truthQueries(m);
+  BOOST_REQUIRE(q.size() == 9u);
+  // Before: the servers serve OLD.
+  auto g = evaluateTruth(m, q, {referral({"ns1.oldhost.test."}), referral({"ns1.oldhost.test."}),
+                                authNs({"ns1.oldhost.test."}, 3600), authA("192.0.2.10", 600),
+                                authNs({"ns1.oldhost.test."}, 3600), authA("192.0.2.10", 600)});
+  BOOST_TEST((g.delegation == Delegation::Unchanged));
+  BOOST_TEST(!g.ns_moves);
+  BOOST_TEST(!g.data_switched);
+  BOOST_TEST(g.data_reverted);  // a new server serves OLD
+  BOOST_TEST(!g.old_serves_old_ns);
+  BOOST_TEST(g.old_data_max_ttl == 600u);
+  // After: they serve NEW.
+  g = evaluateTruth(m, q, {referral({"ns1.oldhost.test."}), referral({"ns1.oldhost.test."}),
+                           authNs({"ns1.oldhost.test."}, 3600), authA("198.51.100.20", 600),
+                           authNs({"ns1.oldhost.test."}, 3600), authA("198.51.100.20", 600)});
+  BOOST_TEST((g.delegation == Delegation::Unchanged));
+  BOOST_TEST(g.data_switched);
+  BOOST_TEST(!g.data_reverted);
+  BOOST_TEST(g.plan_ok);
+  // A timeout at one server proves nothing: not switched, not reverted.
+  g = evaluateTruth(m, q, {referral({"ns1.oldhost.test."}), referral({"ns1.oldhost.test."}),
+                           authNs({"ns1.oldhost.test."}, 3600), authA("198.51.100.20", 600),
+                           authNs({"ns1.oldhost.test."}, 3600), failed(Outcome::Timeout)});
+  BOOST_TEST(!g.data_switched);
+  BOOST_TEST(!g.data_reverted);
+  // The parent delegating to a name server the config does not list: OTHER.
+  g = evaluateTruth(m, q, {referral({"ns9.elsewhere.test."}), referral({"ns9.elsewhere.test."}),
+                           authNs({"ns1.oldhost.test."}, 3600), authA("198.51.100.20", 600),
+                           authNs({"ns1.oldhost.test."}, 3600), authA("198.51.100.20", 600)});
+  BOOST_TEST((g.delegation == Delegation::Other));
+}
+
+BOOST_AUTO_TEST_CASE(dns_provider_only_judges_the_apex_ns_set_per_side) {
+  Migration m = migration();
+  m.watch = {{"shop.test.", {RRType::NS}}};
+  m.new_side.addresses = m.old_side.addresses;  // addresses stay
+  BOOST_TEST(nsMoves(m));
+  const auto q = truthQueries(m);
+  // parent x2, old NS, new NS, then DNSSEC.
+  BOOST_REQUIRE(q.size() == 7u);
+  auto g = evaluateTruth(m, q, {referral({"ns1.newhost.test."}), referral({"ns1.newhost.test."}),
+                                authNs({"ns1.oldhost.test."}, 3600), authNs({"ns1.newhost.test."}, 3600)});
+  BOOST_TEST((g.delegation == Delegation::New));
+  BOOST_TEST(g.plan_ok);
+  BOOST_TEST((g.old_data.at({"shop.test.", RRType::NS}) == AnswerClass::Old));
+  BOOST_TEST((g.new_data.at({"shop.test.", RRType::NS}) == AnswerClass::New));
+  BOOST_TEST(g.old_serves_old_ns);
+  // The NS TTL is the child NS TTL, never a data TTL (it would stretch every bound twice).
+  BOOST_TEST(g.old_data_max_ttl == 0u);
+  BOOST_TEST(g.old_child_ns_ttl.value_or(0) == 3600u);
+  // The new provider still publishing the old NS set in its zone breaks the plan.
+  g = evaluateTruth(m, q, {referral({"ns1.newhost.test."}), referral({"ns1.newhost.test."}),
+                           authNs({"ns1.oldhost.test."}, 3600), authNs({"ns1.oldhost.test."}, 3600)});
+  BOOST_TEST(!g.plan_ok);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

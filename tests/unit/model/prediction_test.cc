@@ -3,18 +3,17 @@
 // Times are seconds after kT0.
 #include <boost/test/unit_test.hpp>
 
+#include "unit/model/fake_time.h"
 #include "model/state.h"
 
 using namespace dnsprop;
+using dnsprop::test::at;
+using dnsprop::test::kT0;
+using dnsprop::test::rel;
 using std::chrono::seconds;
 
 namespace {
 
-const WallTime kT0{seconds(1'800'000'000)};
-WallTime at(long s) { return kT0 + seconds(s); }
-long rel(std::optional<WallTime> t) {
-  return t ? static_cast<long>(std::chrono::duration_cast<seconds>(*t - kT0).count()) : -1;
-}
 
 Sample sample(AnswerClass cls, long t, std::uint32_t ttl) {
   Sample s;
@@ -88,7 +87,7 @@ BOOST_AUTO_TEST_CASE(earliest_safe_floor_from_the_parent_switch) {
   PropagationModel m;
   m.record(key(RRType::A, "google-1"), sample(AnswerClass::Old, 0, 600));
   TruthContext truth;
-  truth.parent_switch_seen = at(1000);
+  truth.switch_seen = at(1000);
   truth.parent_ns_ttl = 86400;
   truth.old_data_max_ttl = 3600;
   const auto r = m.earliestSafe(kDomain, truth);
@@ -101,7 +100,7 @@ BOOST_AUTO_TEST_CASE(earliest_safe_floor_from_the_parent_switch) {
 BOOST_AUTO_TEST_CASE(earliest_safe_unknown_parent_ttl_assumes_two_days) {
   PropagationModel m;
   TruthContext truth;
-  truth.parent_switch_seen = at(0);
+  truth.switch_seen = at(0);
   const auto r = m.earliestSafe(kDomain, truth);
   BOOST_TEST(rel(r.at) == 172800);
   BOOST_TEST(!r.unbounded);
@@ -117,7 +116,7 @@ BOOST_AUTO_TEST_CASE(earliest_safe_observed_old_beats_the_floor) {
   m.record(TargetKey{"other.example.", "other.example.", RRType::A, "google-1"},
            sample(AnswerClass::Old, 0, 10'000'000));
   TruthContext truth;
-  truth.parent_switch_seen = at(1000);
+  truth.switch_seen = at(1000);
   truth.parent_ns_ttl = 86400;
   const auto r = m.earliestSafe(kDomain, truth);
   BOOST_TEST(!r.unbounded);
@@ -133,7 +132,7 @@ BOOST_AUTO_TEST_CASE(earliest_safe_includes_ns_widening) {
   m.record(apexNs("google-1"), sample(AnswerClass::Old, 2000, 172800));
   m.record(key(RRType::A, "google-1"), sample(AnswerClass::New, 2000, 300));
   TruthContext truth;
-  truth.parent_switch_seen = at(1000);
+  truth.switch_seen = at(1000);
   truth.parent_ns_ttl = 3600;
   truth.old_data_max_ttl = 600;
   const auto r = m.earliestSafe(kDomain, truth);
@@ -147,7 +146,7 @@ BOOST_AUTO_TEST_CASE(f9_old_server_still_serving_is_open_ended) {
   PropagationModel m;
   m.record(key(RRType::A, "google-1"), sample(AnswerClass::New, 0, 300));
   TruthContext truth;
-  truth.parent_switch_seen = at(1000);
+  truth.switch_seen = at(1000);
   truth.parent_ns_ttl = 86400;
   truth.old_data_max_ttl = 3600;
   truth.old_server_serves_zone = true;
@@ -168,7 +167,7 @@ BOOST_AUTO_TEST_CASE(f9_open_ended_even_when_observed_old_is_later) {
   PropagationModel m;
   m.record(key(RRType::A, "google-1"), sample(AnswerClass::Old, 0, 10'000'000));
   TruthContext truth;
-  truth.parent_switch_seen = at(0);
+  truth.switch_seen = at(0);
   truth.parent_ns_ttl = 60;
   truth.old_child_ns_ttl = 60;
   truth.old_server_serves_zone = true;
@@ -177,6 +176,25 @@ BOOST_AUTO_TEST_CASE(f9_open_ended_even_when_observed_old_is_later) {
   BOOST_TEST((r.basis == SafeBasis::OldServerServing));
   BOOST_TEST(rel(r.at) == 10'000'000);
   BOOST_TEST(r.target.has_value());
+}
+
+BOOST_AUTO_TEST_CASE(address_only_is_bounded_by_the_data_switch_and_the_data_ttl) {
+  PropagationModel m;
+  TruthContext truth;
+  truth.ns_moves = false;
+  truth.old_server_serves_zone = true;  // never F9 for an address-only move
+  truth.old_data_max_ttl = 3600;
+  auto es = m.earliestSafe(kDomain, truth);
+  BOOST_TEST(es.unbounded);
+  BOOST_TEST(toString(es.basis) == "data_not_switched");
+  truth.switch_seen = at(1000);
+  es = m.earliestSafe(kDomain, truth);
+  BOOST_TEST(!es.unbounded);
+  BOOST_TEST(toString(es.basis) == "data_switch");
+  BOOST_TEST(rel(es.at) == 1000 + 3600);  // no parent NS TTL: the delegation never changed
+  // A resolver that still held OLD later pushes it out, as for any shape.
+  m.record(key(RRType::A, "r1"), sample(AnswerClass::Old, 4000, 3600));
+  BOOST_TEST(rel(m.earliestSafe(kDomain, truth).at) == 4000 + 3600);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -3,20 +3,18 @@
 #include <boost/test/unit_test.hpp>
 
 #include "dns/types.h"
+#include "unit/model/fake_time.h"
 #include "model/state.h"
 
 using namespace dnsprop;
+using dnsprop::test::at;
+using dnsprop::test::kT0;
+using dnsprop::test::rel;
 using std::chrono::hours;
 using std::chrono::seconds;
 
 namespace {
 
-const WallTime kT0{seconds(1'800'000'000)};
-WallTime at(long s) { return kT0 + seconds(s); }
-// Seconds after kT0, so failures print numbers; -1 for "none".
-long rel(std::optional<WallTime> t) {
-  return t ? static_cast<long>(std::chrono::duration_cast<seconds>(*t - kT0).count()) : -1;
-}
 const long kStaleWindow = 72 * 3600;
 
 Sample sample(AnswerClass cls, long t, std::optional<std::uint32_t> ttl = 300) {
@@ -414,6 +412,41 @@ BOOST_AUTO_TEST_CASE(make_sample_with_the_real_classifier) {
   PropagationModel m;
   m.record(kKey, s);
   BOOST_TEST(rel(m.find(kKey)->old_expiry) == kStaleWindow);
+}
+
+BOOST_AUTO_TEST_CASE(a_gap_in_observation_restarts_the_new_run) {
+  ModelSettings ms;
+  ms.max_gap = seconds(200);
+  PropagationModel m(ms);
+  m.record(kKey, sample(AnswerClass::New, 0));
+  m.record(kKey, sample(AnswerClass::New, 60));
+  m.record(kKey, sample(AnswerClass::New, 120));
+  BOOST_TEST(rel(m.find(kKey)->new_since) == 0);
+  BOOST_TEST(m.find(kKey)->new_streak == 3u);
+  // The monitor was down for an hour: nothing shows NEW all along.
+  m.record(kKey, sample(AnswerClass::New, 3720));
+  BOOST_TEST(rel(m.find(kKey)->new_since) == 3720);
+  BOOST_TEST(m.find(kKey)->new_streak == 1u);
+  m.record(kKey, sample(AnswerClass::New, 3780));
+  BOOST_TEST(rel(m.find(kKey)->new_since) == 3720);
+  BOOST_TEST(m.find(kKey)->new_streak == 2u);
+  // Without a limit the run goes on (as configured by default).
+  PropagationModel unlimited;
+  unlimited.record(kKey, sample(AnswerClass::New, 0));
+  unlimited.record(kKey, sample(AnswerClass::New, 3600));
+  BOOST_TEST(rel(unlimited.find(kKey)->new_since) == 0);
+}
+
+BOOST_AUTO_TEST_CASE(interrupted_runs_start_again_at_the_next_sample) {
+  PropagationModel m;
+  m.record(kKey, sample(AnswerClass::New, 0));
+  m.record(kKey, sample(AnswerClass::New, 60));
+  m.interruptRuns();  // a round could not be stored
+  BOOST_TEST(!m.find(kKey)->new_since.has_value());
+  m.record(kKey, sample(AnswerClass::New, 120));
+  BOOST_TEST(rel(m.find(kKey)->new_since) == 120);
+  BOOST_TEST(m.find(kKey)->new_streak == 1u);
+  BOOST_TEST(m.find(kKey)->regressions == 0u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

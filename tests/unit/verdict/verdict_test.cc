@@ -47,13 +47,15 @@ struct Fixture {
     rec.old_servers_configured = true;
     rec.plan_ok = true;
     rec.dnssec = DnssecState::Unsigned;
-    rec.context.parent_switch_seen = T0;
+    rec.context.switch_seen = T0;
     rec.context.parent_ns_ttl = 86400;
     rec.context.old_child_ns_ttl = 3600;
     rec.context.old_server_serves_zone = false;
     rec.context.old_last_serving = T0 + 2h;
     rec.context.old_data_max_ttl = 300;
     rec.context.min_parallel_until = T0 + 24h * 14;
+    // The ground-truth bound: switch + parent NS TTL + old data TTL.
+    rec.context.old_legit_until = T0 + 24h + 300s;
     rec.min_parallel = 24h * 14;
     rec.delegation_grace = 24h;
     for (const auto& r : rec.resolvers) {
@@ -115,6 +117,110 @@ BOOST_AUTO_TEST_CASE(one_resolver_still_old_blocks_and_is_named_with_its_expiry)
   BOOST_TEST(v.blockers.front().resolver == "r2");
   BOOST_TEST(toString(v.blockers.front().reason) == "regression");
   BOOST_TEST(v.summary.find("r2") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(old_after_new_within_the_bound_is_flip_flop_not_critical) {
+  Fixture f;
+  // Two hours after the switch a resolver alternates (an OLD NS set still cached: its
+  // TTL is a day). That is the normal course of a propagation: NOT_YET, never CRITICAL.
+  f.now = T0 + 2h;
+  f.rec.at = f.now - 30s;
+  f.model = PropagationModel();
+  for (const auto& r : f.rec.resolvers) {
+    for (const auto& [name, type] : f.rec.watch) {
+      f.model.record(Fixture::key(r, name, type), sample(T0 - 1h, AnswerClass::Old, 300));
+      for (WallTime t = T0 + 10min; t < f.now - 40s; t += 10min) {
+        f.model.record(Fixture::key(r, name, type), sample(t, AnswerClass::New));
+      }
+    }
+  }
+  f.model.record(Fixture::key("r2"), sample(f.now - 40s, AnswerClass::Old, 300));
+  const Verdict v = f.decide();
+  BOOST_TEST(toString(v.status) == "NOT_YET", v.summary);
+  bool named = false;
+  for (const auto& b : v.blockers) {
+    if (b.resolver != "r2" || b.name != kWww) continue;
+    named = true;
+    BOOST_TEST(toString(b.reason) == "flip_flop");
+    BOOST_REQUIRE(b.legit_until.has_value());
+    BOOST_TEST((*b.legit_until == T0 + 24h + 300s));
+  }
+  BOOST_TEST(named);
+  const std::string text = renderText(v);
+  BOOST_TEST(text.find("flip-flop") != std::string::npos, text);
+  BOOST_TEST(text.find("r2") != std::string::npos);
+  // The same OLD after the bound has passed is a regression: CRITICAL.
+  Fixture g;
+  g.model.record(Fixture::key("r2"), sample(g.now - 40s, AnswerClass::Old, 300));
+  BOOST_TEST(toString(g.decide().status) == "CRITICAL");
+  // Without a known bound (a record from an older monitor) it stays a regression.
+  g.rec.context.old_legit_until.reset();
+  BOOST_TEST(toString(g.decide().status) == "CRITICAL");
+}
+
+BOOST_AUTO_TEST_CASE(flip_flop_never_lets_safe_through) {
+  Fixture f;
+  f.rec.context.old_legit_until = f.now + 1h;  // e.g. an old server still serving the OLD NS set
+  f.model.record(Fixture::key("r3"), sample(f.now - 40s, AnswerClass::Old, 300));
+  Verdict v = f.decide();
+  BOOST_TEST(toString(v.status) == "NOT_YET", v.summary);
+  // NEW again right after: the run starts over and must last the hold.
+  f.model.record(Fixture::key("r3"), sample(f.now - 20s, AnswerClass::New));
+  v = f.decide();
+  BOOST_TEST(toString(v.status) == "NOT_YET", v.summary);
+}
+
+BOOST_AUTO_TEST_CASE(address_only_has_no_parent_condition_and_needs_no_old_servers) {
+  Fixture f;
+  f.rec.context.ns_moves = false;
+  f.rec.delegation = Delegation::Unchanged;
+  f.rec.any_parent_lists_old = false;
+  f.rec.old_servers_configured = false;
+  f.rec.context.parent_ns_ttl.reset();
+  f.rec.unchanged = {"NS", "MX"};
+  f.rec.watch = {{kWww, RRType::A}};
+  const Verdict v = f.decide();
+  BOOST_TEST(toString(v.status) == "SAFE", v.summary);
+  BOOST_TEST(toString(v.shape) == "address_only");
+  // The hold is the OLD data's TTL: the NS TTLs (here 1 h at the old servers) do not count.
+  BOOST_TEST((v.hold == Duration(300s)));
+  BOOST_TEST(condition(v, ConditionId::Parent).met);
+  BOOST_TEST(condition(v, ConditionId::Parent).detail.find("address-only") != std::string::npos);
+  BOOST_TEST(renderText(v).find("unchanged (not judged): NS, MX") != std::string::npos, renderText(v));
+  // The new servers must still be configured: without them nothing dates the switch.
+  f.rec.new_servers_configured = false;
+  BOOST_TEST(toString(f.decide().status) == "NOT_YET");
+  // With moving name servers old.servers is required (F9).
+  Fixture g;
+  g.rec.old_servers_configured = false;
+  BOOST_TEST(toString(g.decide().status) == "NOT_YET");
+}
+
+BOOST_AUTO_TEST_CASE(shapes_are_named) {
+  Fixture f;
+  BOOST_TEST(toString(f.decide().shape) == "ns_and_data");
+  f.rec.watch = {{kDomain, RRType::NS}};
+  BOOST_TEST(toString(f.decide().shape) == "dns_provider_only");
+  f.rec.context.ns_moves = false;
+  BOOST_TEST(toString(f.decide().shape) == "address_only");
+}
+
+BOOST_AUTO_TEST_CASE(a_shortened_parallel_period_is_said) {
+  Fixture f;
+  Verdict v = f.decide();
+  BOOST_TEST(!v.parallel_shortened_to.has_value());
+  BOOST_TEST(renderText(v).find("shortened") == std::string::npos);
+  f.rec.min_parallel = 48h;
+  f.rec.context.min_parallel_until = T0 + 48h;
+  v = f.decide();
+  BOOST_TEST(toString(v.status) == "SAFE", v.summary);
+  BOOST_REQUIRE(v.parallel_shortened_to.has_value());
+  BOOST_TEST((*v.parallel_shortened_to == Duration(48h)));
+  BOOST_TEST(condition(v, ConditionId::MinParallel).detail.find("shortened") != std::string::npos);
+  BOOST_TEST(renderText(v).find("parallel period is shortened to 2d") != std::string::npos, renderText(v));
+  const auto j = toJson(v);
+  BOOST_TEST(j["min_parallel_shortened_to_seconds"].get<int>() == 172800);
+  BOOST_TEST((verdictFromJson(j) == v));
 }
 
 BOOST_AUTO_TEST_CASE(resolver_that_never_flipped_is_not_yet_with_prediction) {
@@ -262,6 +368,8 @@ BOOST_AUTO_TEST_CASE(round_record_survives_json) {
   f.rec.switch_time = T0 - 1h;
   f.rec.excluded = {"r9"};
   f.rec.findings = {"a finding"};
+  f.rec.unchanged = {"MX"};
+  f.rec.context.ns_moves = false;
   const RoundRecord back = roundRecordFromJson(nlohmann::json::parse(toJson(f.rec).dump()));
   BOOST_TEST((back == f.rec));
   BOOST_CHECK_THROW(roundRecordFromJson(nlohmann::json::parse("{\"domain\":\"x.\"}")), std::invalid_argument);
