@@ -226,10 +226,10 @@ GroundTruth evaluateTruth(const Migration& m, const std::vector<TruthQuery>& que
   std::map<std::pair<std::string, RRType>, std::vector<AnswerClass>> data[2];
   std::vector<DsAnswer> ds_answers;
   std::vector<KeyAnswer> key_answers;
-  bool watchesApexNs = false;
+  bool watches_apex_ns = false;
   for (const auto& w : m.watch) {
     if (w.name != m.domain) continue;
-    watchesApexNs = std::find(w.types.begin(), w.types.end(), RRType::NS) != w.types.end();
+    watches_apex_ns = std::find(w.types.begin(), w.types.end(), RRType::NS) != w.types.end();
   }
 
   for (std::size_t i = 0; i < queries.size() && i < observations.size(); ++i) {
@@ -285,7 +285,7 @@ GroundTruth evaluateTruth(const Migration& m, const std::vector<TruthQuery>& que
                     (usable(o) && !o.aa);
           if (side == 0 && !st.serves_zone && !st.lame && !usable(o)) old_unknown = true;
           servers[side][q.server] = st;
-          if (!watchesApexNs) continue;
+          if (!watches_apex_ns) continue;
           // The apex NS set is watched (it moves): judge what each side serves, like
           // any other watched name.
         }

@@ -90,6 +90,11 @@ struct GroundTruth {
   std::optional<std::uint32_t> parent_ns_ttl;    // largest delegation NS TTL seen
   bool parents_agree = true;
   bool all_parents_answered = false;             // every configured parent answered usably
+  // Set by the caller (not by evaluateTruth): the parent servers asked came from a
+  // discovery that found no usable address for some of the parent's name servers, so
+  // "every parent server" is not all of them (why, for people). Non-empty: the switch
+  // is never seen and the parent condition never holds on this list.
+  std::string parents_partial;
   // Some parent server still lists an OLD-only name server: the switch is not done,
   // whatever the others say (a lagging secondary hands out the old delegation).
   bool any_parent_lists_old = false;

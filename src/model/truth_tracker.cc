@@ -73,7 +73,7 @@ TruthRound advanceTruth(TruthFacts& f, const Migration& m, const GroundTruth& g,
   // bounds later than necessary, never earlier. Address-only: the servers serving NEW
   // only, undone when a new server serves OLD again.
   const bool undone = ns_moves ? g.any_parent_lists_old : g.data_reverted;
-  const bool done = ns_moves ? g.delegation == Delegation::New : g.data_switched;
+  const bool done = ns_moves ? g.delegation == Delegation::New && g.parents_partial.empty() : g.data_switched;
   if (undone && f.switch_seen) {
     f.switch_seen.reset();
     out.events.switch_lost = true;

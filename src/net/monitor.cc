@@ -244,6 +244,11 @@ void Monitor::discoverParents() {
         return;
       }
       discovery_due_[domain] = at + std::chrono::hours(6);
+      const std::string partial = r.complete ? "" : r.partial_reason;
+      if (!partial.empty() && discovered_partial_[domain] != partial) {
+        log::warn("parent server list is partial", {{"domain", domain}, {"why", partial}});
+      }
+      discovered_partial_[domain] = partial;
       auto& known = discovered_parents_[domain];
       if (known == r.servers) return;
       known = r.servers;
@@ -375,6 +380,12 @@ void Monitor::roundDone() {
       if (t.migration == mi) obs.push_back(truth_results_.at(static_cast<std::size_t>(&t - plan_->truths.data())));
     }
     ms.truth = evaluateTruth(m, plan_->truth_queries[mi], obs);
+    if (std::find(plan_->discovered.begin(), plan_->discovered.end(), m.domain) != plan_->discovered.end()) {
+      if (auto p = discovered_partial_.find(m.domain); p != discovered_partial_.end() && !p->second.empty()) {
+        ms.truth.parents_partial = p->second;
+        ms.truth.findings.push_back("the discovered list of parent servers is partial: " + p->second);
+      }
+    }
     loadFacts(m.domain);
     const TruthRound tr = advanceTruth(truth_facts_[m.domain], m, ms.truth, model_, now);
     if (tr.events.switch_lost) {
@@ -407,6 +418,7 @@ void Monitor::roundDone() {
     rec.unchanged = unchangedTypes(m);
     rec.delegation = ms.truth.delegation;
     rec.any_parent_lists_old = ms.truth.any_parent_lists_old;
+    rec.parents_partial = ms.truth.parents_partial;
     rec.new_servers_configured = !m.new_side.servers.empty();
     rec.old_servers_configured = !m.old_side.servers.empty();
     rec.plan_ok = ms.truth.plan_ok;

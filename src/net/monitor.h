@@ -103,6 +103,9 @@ class Monitor {
   // without parent_servers; rediscovered every 6 h (5 min after a failure).
   std::unique_ptr<ParentDiscovery> discovery_;
   std::map<std::string, std::vector<Endpoint>> discovered_parents_;
+  // Per domain: why the discovered list is partial (ParentDiscoveryResult::partial_reason);
+  // empty or absent when complete.
+  std::map<std::string, std::string> discovered_partial_;
   std::map<std::string, MonoTime> discovery_due_;
   std::map<std::string, bool> discovering_;
   void discoverParents();

@@ -230,6 +230,7 @@ nlohmann::json toJson(const RoundRecord& r) {
       {"unchanged", r.unchanged},
       {"delegation", std::string(toString(r.delegation))},
       {"any_parent_lists_old", r.any_parent_lists_old},
+      {"parents_partial", r.parents_partial},
       {"new_servers_configured", r.new_servers_configured},
       {"old_servers_configured", r.old_servers_configured},
       {"plan_ok", r.plan_ok},
@@ -262,6 +263,7 @@ RoundRecord roundRecordFromJson(const nlohmann::json& j) {
   }
   r.delegation = parseEnum(kDelegations, get<std::string>(j, "delegation"), "delegation");
   r.any_parent_lists_old = get<bool>(j, "any_parent_lists_old");
+  if (j.contains("parents_partial")) r.parents_partial = get<std::string>(j, "parents_partial");
   r.new_servers_configured = get<bool>(j, "new_servers_configured");
   r.old_servers_configured = get<bool>(j, "old_servers_configured");
   r.plan_ok = get<bool>(j, "plan_ok");
@@ -353,10 +355,17 @@ Verdict decide(WallTime now, const std::string& domain, const std::optional<Roun
                     "is {}",
                     toString(r.delegation)));
   } else {
-    const bool met = r.delegation == Delegation::New && !r.any_parent_lists_old;
+    // A partial list of parent servers (discovery found no address for some of them):
+    // one never asked may still hand out the old delegation (F10).
+    const bool met = r.delegation == Delegation::New && !r.any_parent_lists_old && r.parents_partial.empty();
     std::string detail = met ? "the parent delegates to the new name servers only"
                              : fmt::format("the parent delegation is {}{}", toString(r.delegation),
                                            r.any_parent_lists_old ? " (an old name server is still listed)" : "");
+    if (!r.parents_partial.empty()) {
+      detail += fmt::format("; the list of parent servers is partial ({}): a parent server never asked may still "
+                            "delegate to the old name servers",
+                            r.parents_partial);
+    }
     if (!met && r.switch_time && now > *r.switch_time + r.delegation_grace &&
         (r.any_parent_lists_old || r.delegation == Delegation::Old || r.delegation == Delegation::Both)) {
       critical.push_back(fmt::format("the parent still delegates to the old name servers {} after the switch",
@@ -701,7 +710,9 @@ Verdict verdictFromJson(const nlohmann::json& j) {
 
 std::string renderText(const Verdict& v) {
   std::string out = v.summary + "\n";
-  out += fmt::format("{} {} ({})\n", v.domain, toString(v.status), toString(v.shape));
+  // The shape comes from a round record: without one there is nothing to name.
+  out += v.data_at ? fmt::format("{} {} ({})\n", v.domain, toString(v.status), toString(v.shape))
+                   : fmt::format("{} {}\n", v.domain, toString(v.status));
   if (v.data_at) out += fmt::format("  data from the round at {}\n", formatRfc3339(*v.data_at));
   out += "  conditions:\n";
   for (const auto& c : v.conditions) {

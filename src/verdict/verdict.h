@@ -55,6 +55,9 @@ struct RoundRecord {
   // the shape: name servers moving or not (address-only).
   Delegation delegation = Delegation::Unknown;
   bool any_parent_lists_old = true;
+  // Why the list of parent servers is partial (GroundTruth::parents_partial); empty when
+  // it is complete or configured.
+  std::string parents_partial;
   bool new_servers_configured = false;
   bool old_servers_configured = false;
   bool plan_ok = false;               // new servers serve NEW for every watched target

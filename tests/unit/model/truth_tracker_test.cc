@@ -139,6 +139,20 @@ BOOST_AUTO_TEST_CASE(address_only_switches_on_the_servers_data_and_has_no_f9) {
   BOOST_TEST(rel(r.context.old_legit_until) == 700);
 }
 
+BOOST_AUTO_TEST_CASE(a_partial_list_of_parent_servers_never_dates_the_switch) {
+  const Migration m = migration();
+  PropagationModel model;
+  TruthFacts f;
+  GroundTruth g = switched(false);
+  g.parents_partial = "ns3.nic.test. has no address";
+  auto r = advanceTruth(f, m, g, model, at(0));
+  BOOST_TEST(!r.context.switch_seen.has_value());
+  BOOST_TEST(!r.events.switch_seen);
+  g.parents_partial.clear();
+  r = advanceTruth(f, m, g, model, at(10));
+  BOOST_TEST(rel(r.context.switch_seen) == 10);
+}
+
 BOOST_AUTO_TEST_CASE(unreadable_facts_read_as_defaults) {
   BOOST_TEST((truthFactsFromJson(nlohmann::json("garbage")) == TruthFacts{}));
   const auto f = truthFactsFromJson(nlohmann::json::parse(R"({"switch_seen_ms": "x", "parent_ns_ttl": -1})"));

@@ -196,6 +196,18 @@ BOOST_AUTO_TEST_CASE(address_only_has_no_parent_condition_and_needs_no_old_serve
   BOOST_TEST(toString(g.decide().status) == "NOT_YET");
 }
 
+BOOST_AUTO_TEST_CASE(a_partial_list_of_parent_servers_never_meets_the_parent_condition) {
+  Fixture f;
+  f.rec.parents_partial = "ns3.nic.test. has no address";
+  const Verdict v = f.decide();
+  BOOST_TEST(toString(v.status) == "NOT_YET", v.summary);
+  BOOST_TEST(!condition(v, ConditionId::Parent).met);
+  BOOST_TEST(condition(v, ConditionId::Parent).detail.find("partial (ns3.nic.test. has no address)") !=
+             std::string::npos);
+  const RoundRecord back = roundRecordFromJson(nlohmann::json::parse(toJson(f.rec).dump()));
+  BOOST_TEST(back.parents_partial == f.rec.parents_partial);
+}
+
 BOOST_AUTO_TEST_CASE(shapes_are_named) {
   Fixture f;
   BOOST_TEST(toString(f.decide().shape) == "ns_and_data");
