@@ -257,7 +257,15 @@ int runInit(const InitOptions& o) {
   InitFacts f;
   f.domain = domain;
   f.parent_zone = parent.parent_zone;
-  for (const auto& s : parent.servers) f.parent_servers.push_back(s.port() == 53 ? s.address() : s.toString());
+  if (parent.complete) {
+    for (const auto& s : parent.servers) f.parent_servers.push_back(s.port() == 53 ? s.address() : s.toString());
+  } else {
+    // Written into the config, a partial list would be taken for all of the parent's
+    // servers (configured lists are trusted): leave the key out, so the monitor discovers
+    // them itself and knows when its list is partial.
+    std::cerr << "dnsprop init: warning: found only part of the " << parent.parent_zone << " servers ("
+              << parent.partial_reason << "); parent_servers is left out: dnsprop run discovers them\n";
+  }
   for (const auto& ns : deleg_ns) {
     for (const auto& a : hostAddresses(ns, true)) {
       if (std::find(f.old_servers.begin(), f.old_servers.end(), a) == f.old_servers.end()) f.old_servers.push_back(a);

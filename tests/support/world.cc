@@ -377,7 +377,7 @@ std::string LoopbackWorld::cdnZone() const {
     << "@ " << kStableTtl << " NS ns1.cdn.test.\n"
     << "ns1 " << kStableTtl << " A " << addr(kCdnHost) << "\n"
     << kOldCdnTarget << " A " << kOldV4 << "\n"
-    << kNewCdnTarget << " A " << kNewV4 << "\n";
+    << kNewCdnTarget << " A " << (options_.cdn_new_address.empty() ? kNewV4 : options_.cdn_new_address) << "\n";
   return z.str();
 }
 
@@ -650,7 +650,8 @@ std::string LoopbackWorld::dnspropConfig(const ConfigOptions& o) const {
   t << "watch = [\n";
   switch (o.shape) {
     case ConfigShape::NsAndData:
-      t << "  { name = \"@\", types = [\"A\", " << aaaa << "\"NS\", \"MX\"] },\n"
+      t << "  { name = \"@\", types = [\"A\", " << aaaa << "\"NS\"" << (o.mail_stays ? "" : ", \"MX\"")
+        << "] },\n"
         << "  { name = \"www\", types = [\"A\"] },\n";
       break;
     case ConfigShape::AddressOnly:
@@ -665,20 +666,21 @@ std::string LoopbackWorld::dnspropConfig(const ConfigOptions& o) const {
   if (o.include_servers) t << "parent_servers = " << qList(addresses(parentServers())) << "\n";
   auto side = [&](const char* name, const std::string& v4, const std::string& v6,
                   const std::vector<std::string>& ns, const std::vector<std::string>& mx,
-                  const std::vector<Endpoint>& servers) {
+                  const std::vector<Endpoint>& servers, const std::vector<std::string>& cnames = {}) {
     std::vector<std::string> addrs{v4};
     if (!v6.empty()) addrs.push_back(v6);
     t << "\n[migration." << name << "]\n"
       << "addresses = " << qList(addrs) << "\n"
       << "ns = " << qList(ns) << "\n"
       << "mx = " << qList(mx) << "\n";
+    if (!cnames.empty()) t << "cnames = " << qList(cnames) << "\n";
     if (o.include_servers) t << "servers = " << qList(addresses(servers)) << "\n";
   };
   const std::string new_v6 = o.new_ipv6 ? newAddressV6() : "";
   side("old", oldAddress(), oldAddressV6(), oldNs(), oldMx(), oldServers());
   switch (o.shape) {
     case ConfigShape::NsAndData:
-      side("new", newAddress(), new_v6, newNs(), newMx(), newServers());
+      side("new", newAddress(), new_v6, newNs(), o.mail_stays ? oldMx() : newMx(), newServers(), o.new_cnames);
       break;
     case ConfigShape::AddressOnly:
       side("new", newAddress(), new_v6, oldNs(), oldMx(), oldServers());

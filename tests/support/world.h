@@ -95,6 +95,9 @@ struct WorldOptions {
   // CNAME targets resolve to the side's own address, so expected values do not change.
   bool old_www_cname = false;
   bool new_www_cname = false;
+  // The address the CDN hands out for the NEW CNAME target; empty = newAddress(). Another
+  // address tests that the CNAME target alone makes the answer NEW (Expectation::cnames).
+  std::string cdn_new_address;
   std::vector<WorldResolverSpec> resolvers = defaultWorldResolvers();
   Millis start_deadline = Millis(10000);  // per server
 };
@@ -132,6 +135,8 @@ enum class ConfigShape {
 struct ConfigOptions {
   ConfigShape shape = ConfigShape::NsAndData;
   bool new_ipv6 = true;                     // false: the new side lists no IPv6 address
+  bool mail_stays = false;                  // MX not watched; the new side lists the OLD MX
+  std::vector<std::string> new_cnames;      // the new side's `cnames` (CDN names)
   std::filesystem::path state_dir;          // required (absolute)
   std::uint16_t web_port = 0;               // 0 = a free port on 127.0.0.1
   std::string interval = "1s";

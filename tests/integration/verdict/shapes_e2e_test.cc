@@ -7,7 +7,8 @@
 // could legitimately be served.
 //
 // Shapes: address-only (the servers stay, the data changes on them), NS and addresses
-// with IPv6 dropped (NODATA for AAAA is NEW), DNS-provider-only (only NS moves); the
+// with IPv6 dropped (NODATA for AAAA is NEW) while mail stays, a CNAME to a CDN name,
+// DNS-provider-only (only NS moves); the
 // normal flip-flop of a ghost delegation (F9) is not CRITICAL, a switch-back after the
 // bound is; a gap in observation restarts the hold.
 #include <boost/test/unit_test.hpp>
@@ -86,18 +87,23 @@ BOOST_AUTO_TEST_CASE(address_only_reaches_safe_after_the_data_switch) {
   BOOST_TEST(verdictOf(r)["unchanged"].dump().find("NS") != std::string::npos, r.raw);
 }
 
-// Name servers and addresses move, and the new server has no IPv6: "no AAAA" is NEW.
-BOOST_AUTO_TEST_CASE(ipv6_dropped_nodata_counts_as_new) {
+// Name servers and addresses move, the new server has no IPv6 ("no AAAA" is NEW), and
+// mail stays where it is (MX unchanged: shown, not judged).
+BOOST_AUTO_TEST_CASE(ipv6_dropped_nodata_counts_as_new_and_mail_stays) {
   WorldOptions wo;
   wo.block = 7;
   LoopbackWorld world(wo);
   SideZone nz = world.newZone();
-  nz.address_v6.clear();  // the new server serves no AAAA
+  nz.address_v6.clear();   // the new server serves no AAAA
+  nz.mx = world.oldMx();   // mail stays with the old mail exchange
   world.setNewZone(nz);
   ConfigOptions co;
   co.watch_aaaa = true;
   co.new_ipv6 = false;
+  co.mail_stays = true;
   Watch watch(world, co);
+  watch.oracle = defaultOracle(world);
+  watch.oracle.erase(watch.oracle.begin() + 2);  // MX: the old one is the right answer now
   watch.oracle.push_back({LoopbackWorld::domain(), kTypeAAAA, {world.oldAddressV6()}});
 
   auto r = watch.until(20s, [](const CheckResult& c) { return c.exit_code == 1 && c.doc.is_object(); });
@@ -106,8 +112,29 @@ BOOST_AUTO_TEST_CASE(ipv6_dropped_nodata_counts_as_new) {
   oldServerPublishesNewNs(world);
   // A resolver may have fetched the old NS set (3 s) just before, then data (2 s).
   const auto last_old = Steady::now() + std::chrono::seconds(wo.ns_ttl_parent + wo.record_ttl);
-  r = safeInTime(watch, last_old, 6.0, "IPv6 dropped");
+  r = safeInTime(watch, last_old, 6.0, "IPv6 dropped, mail stays");
   BOOST_TEST(verdictOf(r)["shape"] == "ns_and_data");
+  BOOST_TEST(verdictOf(r)["unchanged"].dump() == "[\"MX\"]", r.raw);
+}
+
+// The new side answers www with a CNAME to a CDN name whose addresses nobody configured:
+// the CNAME target alone (new.cnames) makes the answer NEW.
+BOOST_AUTO_TEST_CASE(a_cname_to_the_configured_cdn_name_is_new) {
+  WorldOptions wo;
+  wo.block = 6;
+  wo.new_www_cname = true;               // www.shop.test. CNAME shop.cdn.test. on the new side
+  wo.cdn_new_address = "203.0.113.77";   // not in the config: only the CNAME can tell
+  LoopbackWorld world(wo);
+  ConfigOptions co;
+  co.new_cnames = {"shop.cdn.test."};
+  Watch watch(world, co);
+
+  auto r = watch.until(20s, [](const CheckResult& c) { return c.exit_code == 1 && c.doc.is_object(); });
+  BOOST_REQUIRE_MESSAGE(r.exit_code == 1, watch.failure("no NOT YET before the switch", r));
+  world.switchDelegation(Delegation::New);
+  oldServerPublishesNewNs(world);
+  const auto last_old = Steady::now() + std::chrono::seconds(wo.ns_ttl_parent + wo.record_ttl);
+  safeInTime(watch, last_old, 6.0, "CNAME to a CDN");
 }
 
 // Only the DNS provider changes: the records stay, the NS set moves.
