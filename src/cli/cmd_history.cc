@@ -91,8 +91,11 @@ std::string paintBar(const std::string& bar, bool colour) {
 }
 
 // The ratio history as one character per bucket (mean of the points in it; ' ' for none).
+// The share is a step function: a round's value holds until the next round, for at most
+// `hold` (three intervals, the verdict's gap rule), so a bucket that falls between two rounds
+// is not shown as "no data". A bucket with rounds shows their mean.
 std::string sparkline(const std::vector<std::pair<WallTime, double>>& points, WallTime w0, WallTime w1,
-                      int width, bool utf8) {
+                      int width, bool utf8, Duration hold) {
   static const char* const kBlocks[] = {"▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"};
   static const char kAscii[] = "_.-:=+*#";
   std::vector<double> sum(static_cast<std::size_t>(width), 0.0);
@@ -105,13 +108,23 @@ std::string sparkline(const std::vector<std::pair<WallTime, double>>& points, Wa
     sum[i] += ratio;
     ++n[i];
   }
+  // The last round at or before a bucket's start, for the buckets without a round of their own.
+  std::size_t next = 0;
+  std::optional<std::pair<WallTime, double>> held;
   std::string out;
   for (std::size_t i = 0; i < sum.size(); ++i) {
-    if (n[i] == 0) {
+    const WallTime start = w0 + std::chrono::duration_cast<Duration>(span * static_cast<std::int64_t>(i) / width);
+    while (next < points.size() && points[next].first <= start) held = points[next++];
+    double r = 0.0;
+    if (n[i] != 0) {
+      r = sum[i] / n[i];
+    } else if (held && held->first >= w0 && start - held->first <= hold) {
+      r = held->second;
+    } else {
       out += ' ';
       continue;
     }
-    const double r = std::clamp(sum[i] / n[i], 0.0, 1.0);
+    r = std::clamp(r, 0.0, 1.0);
     const auto level = std::min<std::size_t>(7, static_cast<std::size_t>(r * 8.0));
     if (utf8) {
       out += kBlocks[level];
@@ -233,7 +246,7 @@ int runHistory(const GlobalOptions& g, const HistoryOptions& o) {
                 << paintBar(l.bar, colour) << "|\n";
     }
     std::cout << label << std::string(name_width - label.size() + 2, ' ') << "|"
-              << sparkline(ratio, w0, w1, width, utf8Locale()) << "|";
+              << sparkline(ratio, w0, w1, width, utf8Locale(), 3 * slack) << "|";
     if (!ratio.empty()) {
       std::cout << " now " << static_cast<int>(ratio.back().second * 100.0 + 0.5) << "%";
     }
