@@ -10,7 +10,7 @@ build_pkgs=(
   build-essential cmake pkg-config ninja-build
   libldns-dev libuv1-dev prometheus-cpp-dev libtomlplusplus-dev libboost-test-dev
   libcivetweb-dev libssl-dev libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
-  libsqlite3-dev libyaml-cpp-dev
+  libsqlite3-dev libyaml-cpp-dev libcmark-dev
 )
 test_pkgs=(
   ldnsutils nsd unbound knot knot-resolver pdns-recursor dnsmasq-base dnsperf

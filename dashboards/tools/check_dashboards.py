@@ -9,16 +9,22 @@ Dashboards (dashboards/grafana/*.json):
     {"type": "prometheus", "uid": "${datasource}"};
   - a `datasource` variable (type datasource, query prometheus) and a `vantage` variable
     (multi-value, with All);
-  - default range now-7d..now, quick ranges 1h 6h 12h 24h 2d 7d 14d;
+  - default range now-16d..now (a 14-day window and the 2 days before the switch),
+    quick ranges 1h 6h 12h 24h 2d 7d 14d 16d 21d 30d;
   - every panel but rows has a title, a description, a unit and targets; every target
     an `expr`; ids unique; panels inside the 24-column grid;
   - range selectors only [$__interval], [$__rate_interval] or [$__range] (no fixed
     windows); state-timeline/status-history targets use max_over_time or min_over_time
-    over [$__interval] and the panel sets a minimum interval.
+    over [$__interval] and the panel sets a minimum interval;
+  - Prometheus annotations use ${datasource} and have an `expr`; one that takes the
+    series value as its time (useValueForTime) multiplies Unix seconds by 1000.
 Rules (dashboards/rules/*.rules.yml):
   - alerts named DnsProp..., with `for`, a severity of critical|warning|info, a summary
-    ending in a period, a templated description and a runbook_url ending in
-    #<alertname in lower case>; recording rules named level:metric:operations.
+    ending in a period, a templated description and the runbook_url
+    <external_url of dnsprop_web_info>/runbook#<alertname in lower case> (RUNBOOK_URL);
+    docs/TROUBLESHOOTING.md has a heading whose GitHub anchor is that
+    #<alertname in lower case> (the monitor serves it at /runbook);
+  - recording rules named level:metric:operations.
 Metric names: every dnsprop_*/process_* name and every recording-rule name used in a
 dashboard or rule expression is documented in docs/METRICS.md or recorded by the rules.
 
@@ -34,12 +40,19 @@ import sys
 import yaml
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-QUICK = ["1h", "6h", "12h", "24h", "2d", "7d", "14d"]
+QUICK = ["1h", "6h", "12h", "24h", "2d", "7d", "14d", "16d", "21d", "30d"]
+DEFAULT_TIME = {"from": "now-16d", "to": "now"}
 DS = {"type": "prometheus", "uid": "${datasource}"}
 STATE_PANELS = {"state-timeline", "status-history"}
 ALLOWED_WINDOWS = {"$__interval", "$__rate_interval", "$__range"}
 SEVERITIES = {"critical", "warning", "info"}
-RUNBOOK_BASE = "https://github.com/dnsprop/dnsprop/blob/main/docs/TROUBLESHOOTING.md#"
+# The monitor's own base URL (dnsprop_web_info{external_url}) of the alerting instance,
+# or of any instance when it has none or is gone; then /runbook#<anchor>.
+RUNBOOK_URL = ('{{ with printf "dnsprop_web_info{instance=%q}" $labels.instance | query }}'
+               '{{ . | first | label "external_url" | reReplaceAll "/+$" "" }}'
+               '{{ else }}{{ with query "dnsprop_web_info" }}'
+               '{{ . | sortByLabel "instance" | first | label "external_url" | reReplaceAll "/+$" "" }}'
+               '{{ end }}{{ end }}/runbook#')
 
 problems = []
 
@@ -93,6 +106,31 @@ def check_names(where, expr, known, histograms, prefixes):
         problem(where, f"metric {n} is neither in docs/METRICS.md nor a recording rule")
 
 
+# ------------------------------------------------------------------ runbook anchors
+
+
+def heading_slug(text):
+    """GitHub's heading anchor (as src/http/runbook_page.h headingSlug()): lower case,
+    spaces to '-', ASCII other than letters, digits, '-' and '_' dropped (non-ASCII
+    letters are kept)."""
+    text = re.sub(r"`([^`]*)`", r"\1", text.strip()).lower()
+    return "".join("-" if c == " " else c for c in text
+                   if not c.isascii() or c.isalnum() or c in "-_ ")
+
+
+def runbook_anchors(path):
+    anchors = set()
+    fence = False
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            if line.startswith("```"):
+                fence = not fence
+            m = re.match(r"^#{1,6}\s+(.*?)\s*#*\s*$", line)
+            if m and not fence:
+                anchors.add(heading_slug(m.group(1)))
+    return anchors
+
+
 # ------------------------------------------------------------------ dashboards
 
 
@@ -143,9 +181,27 @@ def check_dashboard(path, uids, known, histograms, prefixes):
             q = q.get("query") if isinstance(q, dict) else q
             check_names(f"{where} variable {name}", q or "", known, histograms, prefixes)
 
+    # annotations
+    for a in dash.get("annotations", {}).get("list", []):
+        if a.get("builtIn"):
+            continue
+        aw = f"{where} annotation {a.get('name')!r}"
+        if a.get("datasource") != DS:
+            problem(aw, f"datasource {a.get('datasource')} is not ${{datasource}}")
+        expr = a.get("expr") or ""
+        if not expr.strip():
+            problem(aw, "no expr")
+            continue
+        if a.get("useValueForTime") and not re.search(r"\*\s*1000\s*$", expr):
+            problem(aw, "useValueForTime needs milliseconds: end the expr in * 1000")
+        for w in re.findall(r"\[([^\]]*)\]", STRING_RE.sub('""', expr)):
+            if w not in ALLOWED_WINDOWS:
+                problem(aw, f"range [{w}]: use [$__interval], [$__rate_interval] or [$__range]")
+        check_names(aw, expr, known, histograms, prefixes)
+
     # time
-    if dash.get("time") != {"from": "now-7d", "to": "now"}:
-        problem(where, f"default time {dash.get('time')} (want now-7d..now)")
+    if dash.get("time") != DEFAULT_TIME:
+        problem(where, f"default time {dash.get('time')} (want {DEFAULT_TIME['from']}..now)")
     tp = dash.get("timepicker", {})
     if [o for o in QUICK if o not in tp.get("time_options", [])]:
         problem(where, f"timepicker.time_options {tp.get('time_options')} lacks some of {QUICK}")
@@ -207,7 +263,7 @@ def check_dashboard(path, uids, known, histograms, prefixes):
 # ------------------------------------------------------------------ rules
 
 
-def check_rules(path, known, histograms, prefixes):
+def check_rules(path, known, histograms, prefixes, anchors):
     where = os.path.basename(path)
     with open(path, encoding="utf-8") as f:
         doc = yaml.safe_load(f)
@@ -234,8 +290,10 @@ def check_rules(path, known, histograms, prefixes):
                     problem(rw, "summary must be a static sentence ending in a period")
                 if "$labels." not in ann.get("description", ""):
                     problem(rw, "description must be templated with $labels")
-                if ann.get("runbook_url") != RUNBOOK_BASE + name.lower():
-                    problem(rw, f"runbook_url must be {RUNBOOK_BASE}{name.lower()}")
+                if ann.get("runbook_url") != RUNBOOK_URL + name.lower():
+                    problem(rw, f"runbook_url must be {RUNBOOK_URL}{name.lower()}")
+                if name.lower() not in anchors:
+                    problem(rw, f"docs/TROUBLESHOOTING.md has no heading {name} (anchor #{name.lower()})")
             check_names(rw, r.get("expr", ""), known, histograms, prefixes)
 
 
@@ -254,8 +312,9 @@ def main():
         with open(rf, encoding="utf-8") as f:
             for g in yaml.safe_load(f).get("groups", []):
                 known.update(r["record"] for r in g.get("rules", []) if "record" in r)
+    anchors = runbook_anchors(os.path.join(src, "docs", "TROUBLESHOOTING.md"))
     for rf in rule_files:
-        check_rules(rf, known, histograms, prefixes)
+        check_rules(rf, known, histograms, prefixes, anchors)
     uids = {}
     dashboards = sorted(glob.glob(os.path.join(src, "dashboards", "grafana", "*.json")))
     if len(dashboards) < 2:

@@ -12,6 +12,9 @@ One JSON object per line (JSON Lines), in this order:
    "instant", "expr"}
       every target of every panel; "instant" true means Grafana runs it as an instant
       query at the end of the range, false as a range query over the dashboard range;
+  {"kind": "annotation", "file", "dashboard", "annotation", "expr"}
+      every Prometheus annotation query (Grafana runs it as a range query over the
+      dashboard range);
   {"kind": "rule", "file", "group", "name", "type" ("record" or "alert"), "expr"}
       every recording rule and alert of the rule files.
 
@@ -135,6 +138,19 @@ def dashboard_queries(path, given):
                    "expr": substitute(t["expr"], values, where)}
 
 
+def annotation_queries(path, given):
+    with open(path, encoding="utf-8") as f:
+        dash = json.load(f)
+    uid = dash.get("uid", os.path.basename(path))
+    values = dashboard_values(dash, given)
+    rel = os.path.relpath(path, os.path.dirname(MIXIN))
+    for a in dash.get("annotations", {}).get("list", []):
+        if "expr" not in a:
+            continue
+        yield {"kind": "annotation", "file": rel, "dashboard": uid, "annotation": a.get("name"),
+               "expr": substitute(a["expr"], values, f"{uid} annotation {a.get('name')!r}")}
+
+
 def rule_queries(path):
     with open(path, encoding="utf-8") as f:
         doc = yaml.safe_load(f)
@@ -154,7 +170,7 @@ def main():
                     help="dashboard JSON (repeatable; default dashboards/grafana/*.json)")
     ap.add_argument("--rules", action="append", default=None,
                     help="rule file (repeatable; default dashboards/rules/*.rules.yml)")
-    ap.add_argument("--only", choices=["variable", "panel", "rule"], action="append",
+    ap.add_argument("--only", choices=["variable", "panel", "annotation", "rule"], action="append",
                     help="print only these kinds (repeatable)")
     ap.add_argument("--format", choices=["jsonl", "rules"], default="jsonl")
     ap.add_argument("--help-long", action="store_true", help="print the full description")
@@ -175,6 +191,7 @@ def main():
     try:
         for d in dashboards:
             out.extend(dashboard_queries(d, given))
+            out.extend(annotation_queries(d, given))
     except (KeyError, ValueError) as e:
         print(f"extract_queries: {e.args[0]}", file=sys.stderr)
         return 2

@@ -26,11 +26,21 @@ OUT_DIR = os.path.normpath(os.path.join(HERE, "..", "grafana"))
 
 DS = {"type": "prometheus", "uid": "${datasource}"}
 
-# Quick ranges of the time picker: 1h to 14d, default 7d.
-QUICK = ["1h", "6h", "12h", "24h", "2d", "7d", "14d"]
+# Quick ranges of the time picker: 1h to 30d. A migration is watched for 1 to 14 days
+# after the switch, with days of preparation before it and a tail after it.
+QUICK = ["1h", "6h", "12h", "24h", "2d", "7d", "14d", "16d", "21d", "30d"]
 QUICK_TEXT = {"1h": "Last 1 hour", "6h": "Last 6 hours", "12h": "Last 12 hours",
               "24h": "Last 24 hours", "2d": "Last 2 days", "7d": "Last 7 days",
-              "14d": "Last 14 days"}
+              "14d": "Last 14 days", "16d": "Last 16 days", "21d": "Last 21 days",
+              "30d": "Last 30 days"}
+# Default range: a 14-day window after the switch plus the 2 days before it. Grafana
+# cannot default to a time taken from a metric; the overview's domain links open the
+# per-domain dashboard at the switch - 2 days instead (SWITCH_MARGIN).
+DEFAULT_FROM = "now-16d"
+SWITCH_MARGIN = 2 * 86400
+# The link never opens more than 30 days back, nor less than a day.
+LINK_MAX_BACK = 30 * 86400
+LINK_MIN_BACK = 86400
 
 # Minimum step of time-range panels: two scrapes at the example 30s scrape interval,
 # so every [$__interval] window holds at least one sample.
@@ -94,6 +104,13 @@ EARLIEST_SAFE_MAP = [
 ]
 TIME_LEFT_MAP = [
     {"type": "range", "options": {"from": 1e9, "to": 1e308,
+                                  "result": {"text": "open-ended", "color": "orange", "index": 0}}},
+    {"type": "special", "options": {"match": "nan",
+                                    "result": {"text": "unknown", "color": "#8e8e8e", "index": 1}}},
+]
+# The same for a number of days (open-ended: tens of thousands of days).
+DAYS_LEFT_MAP = [
+    {"type": "range", "options": {"from": 1e4, "to": 1e308,
                                   "result": {"text": "open-ended", "color": "orange", "index": 0}}},
     {"type": "special", "options": {"match": "nan",
                                     "result": {"text": "unknown", "color": "#8e8e8e", "index": 1}}},
@@ -249,7 +266,8 @@ def bargauge(lay, title, description, targets, unit, w=12, h=10, minv=None, maxv
 def table(lay, title, description, targets, columns, w=24, h=10, sort_by=None, links=None):
     """columns: list of (refId, header, unit, mappings[, cell type]). Labels become
     columns too. Mapped columns are coloured: background by default, or the given cell
-    type ("color-text")."""
+    type ("color-text"). Cell type "hidden": the column is kept for data links
+    (${__data.fields["header"]}) but not shown; its value is printed without decimals."""
     overrides = []
     rename = {}
     for col in columns:
@@ -257,7 +275,9 @@ def table(lay, title, description, targets, columns, w=24, h=10, sort_by=None, l
         cell = col[4] if len(col) > 4 else "color-background"
         rename["Value #" + ref] = header
         props = [{"id": "unit", "value": unit}]
-        if mappings:
+        if cell == "hidden":
+            props += [{"id": "decimals", "value": 0}, {"id": "custom.hidden", "value": True}]
+        elif mappings:
             props.append({"id": "mappings", "value": mappings})
             props.append({"id": "custom.cellOptions",
                           "value": {"type": cell, "mode": "basic"} if cell == "color-background"
@@ -314,12 +334,21 @@ VANTAGE_VAR = query_var("vantage", "Vantage",
                         "of the selected vantages.")
 
 
-def dashboard(uid, title, description, panels, variables, links):
+def annotation(name, expr, color, title, text):
+    """A Prometheus annotation placed at the time the series' value names (Unix seconds
+    x 1000: Grafana's "Series value as timestamp" expects milliseconds). Every sample of
+    the range carries the same value, so Grafana merges them into one mark."""
+    return {"datasource": DS, "enable": True, "hide": False, "iconColor": color,
+            "name": name, "expr": expr, "step": "5m", "titleFormat": title,
+            "textFormat": text, "tagKeys": "domain", "useValueForTime": True}
+
+
+def dashboard(uid, title, description, panels, variables, links, annotations=()):
     return {
         "annotations": {"list": [{
             "builtIn": 1, "datasource": {"type": "grafana", "uid": "-- Grafana --"},
             "enable": True, "hide": True, "iconColor": "rgba(0, 211, 255, 1)",
-            "name": "Annotations & Alerts", "type": "dashboard"}]},
+            "name": "Annotations & Alerts", "type": "dashboard"}] + list(annotations)},
         "description": description,
         "editable": True,
         "fiscalYearStartMonth": 0,
@@ -333,7 +362,7 @@ def dashboard(uid, title, description, panels, variables, links):
         "style": "dark",
         "tags": ["dnsprop", "dns"],
         "templating": {"list": variables},
-        "time": {"from": "now-7d", "to": "now"},
+        "time": {"from": DEFAULT_FROM, "to": "now"},
         "timepicker": {
             "refresh_intervals": ["1m", "5m", "15m", "30m", "1h"],
             # Grafana <= 10 (schema field, used by older pickers).
@@ -363,11 +392,20 @@ def overview():
     J = 'job=~"$job", vantage=~"$vantage"'
     verdict_now = f'max by (domain) (vantage_domain:dnsprop_verdict_code:max{{{S}}})'
     es = f'max by (domain) (dnsprop_earliest_safe_timestamp_seconds{{{S}}})'
+    # Where the per-domain dashboard opens (ms): the switch (recorded: the earlier of
+    # switch_time and the switch seen) minus 2 days, but at least a day and at most 30
+    # days back; without a switch that lies in the past (or less than a day ahead), the
+    # default 16 days.
+    link_from = (f'floor(('
+                 f'(clamp_min(min by (domain) (vantage_domain:dnsprop_switch_timestamp_seconds:min{{{S}}})'
+                 f' - {SWITCH_MARGIN}, time() - {LINK_MAX_BACK}) < time() - {LINK_MIN_BACK})'
+                 f' or group by (domain) (dnsprop_verdict{{{S}}}) * (time() - {16 * 86400})'
+                 f') * 1000)')
     domain_link = ("Per-domain dashboard",
-                   {"title": "Open ${__data.fields.domain}",
+                   {"title": "Open ${__data.fields.domain} from 2 days before its switch",
                     "url": "/d/dnsprop-domain/dnsprop-domain?var-domain=${__data.fields.domain}"
                            "&${datasource:queryparam}&${job:queryparam}&${vantage:queryparam}"
-                           "&${__url_time_range}"})
+                           '&from=${__data.fields["Range from"]}&to=now'})
     panels = [
         row(lay, "Verdicts"),
         stat(lay, "Verdict now",
@@ -389,19 +427,29 @@ def overview():
               "OLD, latest over the selected vantages (open-ended while the parent still "
               "delegates to OLD or the old server still serves the zone, unknown before "
               "ground truth is established: docs/MODEL.md); the time left until then; the "
-              "last OLD answer seen; the worst propagation ratio. Click a domain for its "
-              "dashboard.",
+              "last OLD answer seen; the worst propagation ratio; the days since the switch "
+              "was first seen (days in parallel); the old server's planned stop date "
+              "([migration.old] stop_date, when set). Click a domain for its dashboard, "
+              "opened from 2 days before its switch.",
               [target(verdict_now, "", "A", True, "table"),
                target(f'clamp_max({es}, {FAR}) * 1000', "", "B", True, "table"),
                target(f'clamp_min(clamp_max({es}, {FAR}) - time(), 0)', "", "C", True, "table"),
                target(f'max by (domain) (dnsprop_last_old_seen_timestamp_seconds{{{S}}}) * 1000',
                       "", "D", True, "table"),
-               target(f'min by (domain) (dnsprop_propagation_ratio{{{S}}})', "", "E", True, "table")],
+               target(f'min by (domain) (dnsprop_propagation_ratio{{{S}}})', "", "E", True, "table"),
+               target(f'(time() - min by (domain) (dnsprop_switch_seen_timestamp_seconds{{{S}}})) / 86400',
+                      "", "F", True, "table"),
+               target(f'min by (domain) (dnsprop_old_stop_timestamp_seconds{{{S}}}) * 1000',
+                      "", "G", True, "table"),
+               target(link_from, "", "H", True, "table")],
               [("A", "Verdict", "none", VERDICT_MAP),
                ("B", "Earliest safe", "dateTimeAsIso", EARLIEST_SAFE_MAP, "color-text"),
                ("C", "Time left", "dtdurations", TIME_LEFT_MAP, "color-text"),
                ("D", "Last OLD answer", "dateTimeAsIso", NEVER_MAP, "color-text"),
-               ("E", "Worst propagation", "percentunit", None)],
+               ("E", "Worst propagation", "percentunit", None),
+               ("F", "Days in parallel", "d", None),
+               ("G", "Old server stops", "dateTimeAsIso", None),
+               ("H", "Range from", "none", None, "hidden")],
               h=8, sort_by=("Verdict", True), links=[("domain", domain_link[1])]),
         row(lay, "Propagation"),
         timeseries(lay, "Propagation ratio (worst selected vantage)",
@@ -481,6 +529,30 @@ def per_domain():
     es = f'max(dnsprop_earliest_safe_timestamp_seconds{{{D}}})'
     code = f'vantage_resolver:dnsprop_resolver_state_code:max{{{DN}}}'
 
+    def days_stat():
+        p = stat(lay, "Days in parallel / days left",
+                 "In parallel: days since the switch was first seen (the parent delegating "
+                 "to the new servers only; address-only: the servers serving NEW), earliest "
+                 "over the selected vantages; min_parallel counts from the later of this "
+                 "and switch_time. Left: days until the earliest safe time (0 once passed; "
+                 "open-ended or unknown as the earliest safe time). Old server stops: "
+                 "[migration.old] stop_date, when set.",
+                 [target(f'(time() - min(dnsprop_switch_seen_timestamp_seconds{{{D}}})) / 86400',
+                         "in parallel", "A", instant=True),
+                  target(f'clamp_min(clamp_max({es}, {FAR}) - time(), 0) / 86400', "left", "B",
+                         instant=True),
+                  target(f'min(dnsprop_old_stop_timestamp_seconds{{{D}}}) * 1000',
+                         "old server stops", "C", instant=True)],
+                 "d", w=7, color_mode="none")
+        p["fieldConfig"]["defaults"]["decimals"] = 1
+        p["fieldConfig"]["overrides"] = [
+            {"matcher": {"id": "byFrameRefID", "options": "B"},
+             "properties": [{"id": "mappings", "value": DAYS_LEFT_MAP}]},
+            {"matcher": {"id": "byFrameRefID", "options": "C"},
+             "properties": [{"id": "unit", "value": "dateTimeAsIso"}]},
+        ]
+        return p
+
     def by_label(label):
         new = f'min by (resolver) (dnsprop_resolver_state{{{DN}, state="new"}})'
         joined = f'{new} * on (resolver) group_left ({label}) {INFO}'
@@ -499,12 +571,8 @@ def per_domain():
              "server still serves the zone; unknown before ground truth is established "
              "(docs/MODEL.md).",
              [target(f'clamp_max({es}, {FAR}) * 1000', "earliest safe", instant=True)],
-             "dateTimeAsIso", mappings=EARLIEST_SAFE_MAP, w=6, color_mode="none"),
-        stat(lay, "Time left",
-             "Time until the earliest safe time (0 once it has passed; the verdict also "
-             "needs NEW everywhere over the hold window).",
-             [target(f'clamp_min(clamp_max({es}, {FAR}) - time(), 0)', "time left", instant=True)],
-             "dtdurations", mappings=TIME_LEFT_MAP, w=5, color_mode="none"),
+             "dateTimeAsIso", mappings=EARLIEST_SAFE_MAP, w=5, color_mode="none"),
+        days_stat(),
         stat(lay, "Worst propagation",
              "Lowest share of resolvers answering NEW over the selected watched names and "
              "vantages.",
@@ -517,7 +585,7 @@ def per_domain():
              "from any selected vantage.",
              [target(f'max(dnsprop_last_old_seen_timestamp_seconds{{{DN}}}) * 1000', "last OLD",
                      instant=True)],
-             "dateTimeFromNow", mappings=NEVER_MAP, w=5, color_mode="none"),
+             "dateTimeFromNow", mappings=NEVER_MAP, w=4, color_mode="none"),
         state_timeline(lay, "Verdict per vantage",
                        "The verdict of each selected vantage; each slot shows the worst "
                        "verdict at any moment inside it (max_over_time).",
@@ -531,6 +599,20 @@ def per_domain():
                        [target(f'min by (condition) (min_over_time(dnsprop_verdict_condition{{{D}}}[$__interval]))',
                                "{{condition}}")],
                        CONDITION_MAP, w=12, h=7),
+        timeseries(lay, "Verdict blockers by reason",
+                   "Targets (resolver, watched name, type) keeping the verdict from SAFE, by "
+                   "reason (dnsprop_verdict_blockers, what `dnsprop check` lists), the highest "
+                   "over the selected vantages and each time slot: old (still OLD), "
+                   "unverified (no answer, error, negative, other, stale), hold (NEW, not yet "
+                   "for the whole hold window), flip_flop (OLD again while still legitimate: "
+                   "NOT YET) and regression (OLD again past the bound: CRITICAL).",
+                   [target(f'max by (reason) (max_over_time(dnsprop_verdict_blockers{{{D}}}[$__interval]))',
+                           "{{reason}}")],
+                   "short", w=24, h=7, minv=0, decimals=0,
+                   overrides=[{"matcher": {"id": "byName", "options": r},
+                               "properties": [{"id": "color", "value": {"mode": "fixed", "fixedColor": c}}]}
+                              for r, c in [("old", "red"), ("unverified", "#8e8e8e"), ("hold", "blue"),
+                                           ("flip_flop", "orange"), ("regression", "dark-red")]]),
         row(lay, "Propagation"),
         timeseries(lay, "Propagation ratio per watched name",
                    "Share of resolvers whose last answer is NEW, per watched name and type, "
@@ -611,7 +693,9 @@ def per_domain():
                    "ops", w=8, minv=0),
         timeseries(lay, "Failure ratio, top 10 resolvers",
                    "Share of each resolver's probes that failed; the ten worst at each "
-                   "moment. DnsPropResolverFailing fires above 50% for 30 minutes.",
+                   "moment. Above 50% for an hour after the switch, while the verdict has "
+                   "unverified targets, DnsPropResolversFailing fires (one alert per "
+                   "migration, listing the resolvers).",
                    [target(f'topk(10, sum by (resolver) (rate(dnsprop_resolver_failures_total{{{J}}}[$__rate_interval]){OF_DOMAIN})'
                            f' / sum by (resolver) (rate(dnsprop_resolver_queries_total{{{J}}}[$__rate_interval])))',
                            "{{resolver}}")],
@@ -685,10 +769,22 @@ def per_domain():
                   'label_values(dnsprop_propagation_ratio{job=~"$job", vantage=~"$vantage", domain="$domain", name=~"$name"}, rrtype)',
                   True, True, "Watched record types."),
     ]
+    annotations = [
+        annotation("Switch (switch_time)",
+                   f'min by (domain) (dnsprop_switch_timestamp_seconds{{{D}}}) * 1000', "blue",
+                   "switch_time", "the configured switch of {{domain}}"),
+        annotation("Switch seen",
+                   f'min by (domain) (dnsprop_switch_seen_timestamp_seconds{{{D}}}) * 1000', "green",
+                   "switch seen", "the first round that saw the switch of {{domain}} "
+                   "(earliest selected vantage)"),
+        annotation("Old server stops",
+                   f'min by (domain) (dnsprop_old_stop_timestamp_seconds{{{D}}}) * 1000', "red",
+                   "old server stops", "[migration.old] stop_date of {{domain}}"),
+    ]
     return dashboard("dnsprop-domain", "dnsprop / Domain",
                      "One migration in detail: verdict, resolvers by state, country and "
                      "operator, TTLs, errors, latency and ground truth. docs/DASHBOARDS.md",
-                     panels, variables, DASH_LINKS)
+                     panels, variables, DASH_LINKS, annotations)
 
 
 DASHBOARDS = {"dnsprop-overview.json": overview, "dnsprop-domain.json": per_domain}

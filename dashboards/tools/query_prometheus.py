@@ -7,13 +7,15 @@ ones fail or return no data.
 
 Variables are given as for extract_queries.py (same defaults). Each expression runs
 the way Grafana would run it: panel targets marked instant as an instant query at
-"now", other panel targets as a range query over the last $__range with step
-$__interval, variable selectors and rule expressions as instant queries.
+"now", other panel targets and annotation queries as a range query over the last
+$__range with step $__interval, variable selectors and rule expressions as instant
+queries.
 
-By default panels, variables and recording rules must return data; alerts are run
-only to check that they execute (an alert that does not fire returns nothing).
---allow-empty REGEX (repeatable) accepts no data from expressions whose panel, variable
-or rule name matches.
+By default panels, annotations, variables and recording rules must return data;
+alerts are run only to check that they execute (an alert that does not fire returns
+nothing). --allow-empty REGEX (repeatable) accepts no data from expressions whose
+label ("dashboard / panel [ref]", "dashboard / annotation name", "dashboard /
+variable name", "rule name") matches.
 
 Prints one line per expression (ok / EMPTY / ERROR) and exits 1 if any failed.
 Uses only the Python standard library plus extract_queries.py.
@@ -73,6 +75,7 @@ def main():
     try:
         for d in sorted(eq.glob.glob(os.path.join(eq.MIXIN, "grafana", "*.json"))):
             queries.extend(eq.dashboard_queries(d, given))
+            queries.extend(eq.annotation_queries(d, given))
     except (KeyError, ValueError) as e:
         print(f"query_prometheus: {e.args[0]}", file=sys.stderr)
         return 2
@@ -84,11 +87,12 @@ def main():
     for q in queries:
         label = {"panel": lambda: f"{q['dashboard']} / {q['panel']} [{q['ref']}]",
                  "variable": lambda: f"{q['dashboard']} / variable {q['variable']}",
+                 "annotation": lambda: f"{q['dashboard']} / annotation {q['annotation']}",
                  "rule": lambda: f"rule {q['name']}"}[q["kind"]]()
         must_have_data = not (q["kind"] == "rule" and q["type"] == "alert")
         if any(re.search(p, label) for p in args.allow_empty):
             must_have_data = False
-        if q["kind"] == "panel" and not q["instant"]:
+        if (q["kind"] == "panel" and not q["instant"]) or q["kind"] == "annotation":
             res = api(args.prometheus, "/api/v1/query_range",
                       {"query": q["expr"], "start": f"{now - range_s:.3f}", "end": f"{now:.3f}",
                        "step": f"{step_s:g}"}, args.timeout)

@@ -20,6 +20,7 @@
 #include "dns/query.h"
 #include "model/classify.h"
 #include "model/selection.h"
+#include "net/parent_discovery.h"
 #include "net/probe_engine.h"
 #include "net/round_runner.h"
 #include "net/uv_handle.h"
@@ -32,6 +33,7 @@ struct SurveyOptions {
   std::vector<std::string> catalogs;   // --catalog
   std::vector<std::string> countries, continents, operators, tags;
   bool include_restricted = false;
+  std::string family;                  // --family: "" keeps the config's (default auto)
   std::vector<std::string> names;      // --name
   std::vector<std::string> types;      // --type
   std::vector<std::string> old_values, new_values;
@@ -95,6 +97,12 @@ int runSurvey(const GlobalOptions& g, const SurveyOptions& s) {
   for (const auto& c : s.operators) sel.filter.operators.push_back(c);
   for (const auto& c : s.tags) sel.filter.tags.push_back(c);
   if (s.include_restricted) sel.filter.include_restricted = true;
+  if (!s.family.empty()) {
+    sel.family_auto = s.family == "auto";
+    sel.filter.family.reset();
+    if (s.family == "ipv4") sel.filter.family = Endpoint::Family::V4;
+    if (s.family == "ipv6") sel.filter.family = Endpoint::Family::V6;
+  }
   for (const auto& r : s.resolvers) {
     auto ep = Endpoint::parse(r);
     if (!ep) {
@@ -109,7 +117,12 @@ int runSurvey(const GlobalOptions& g, const SurveyOptions& s) {
   }
   std::vector<ResolverInfo> resolvers;
   try {
-    resolvers = selectConfiguredResolvers(sel);
+    const auto choice = selectConfiguredResolvers(sel, ParentDiscovery::hostHasIpv6Route());
+    resolvers = choice.resolvers;
+    if (choice.ipv6_left_out > 0) {
+      std::cerr << "dnsprop survey: this host has no IPv6 route; " << choice.ipv6_left_out
+                << " IPv6 resolvers not asked (--family any asks them anyway)\n";
+    }
   } catch (const CatalogError& e) {
     std::cerr << e.what() << "\n";
     return kExitUsage;
@@ -285,6 +298,9 @@ void addSurveyCommand(CLI::App& app, GlobalOptions& g, Action& action) {
   cmd->add_option("--continent", opts->continents, "Only resolvers on this continent (repeatable)");
   cmd->add_option("--operator", opts->operators, "Only resolvers whose operator contains this (repeatable)");
   cmd->add_option("--tag", opts->tags, "Only resolvers with this tag (repeatable)");
+  cmd->add_option("--family", opts->family,
+                  "auto (default: IPv6 resolvers only where this host has an IPv6 route), any, ipv4 or ipv6")
+      ->check(CLI::IsMember({"auto", "any", "ipv4", "ipv6"}));
   cmd->add_flag("--all", opts->include_restricted, "Also ask ISP-only and encrypted-only entries");
   cmd->add_option("--name", opts->names, "Name to ask (repeatable)");
   cmd->add_option("--type", opts->types, "A, AAAA, NS or MX (repeatable; default A)");

@@ -35,11 +35,19 @@ struct WebSettings {
   std::vector<std::string> listen = {"127.0.0.1:10153"};  // civetweb "addr:port" forms
   std::optional<std::filesystem::path> web_config_file;   // exporter-toolkit YAML
   bool enable_lifecycle = false;                          // POST /-/reload
+  // Where users reach this instance ("https://dnsprop.example.jp/", as Prometheus'
+  // --web.external-url): the base of the runbook links in alerts (dnsprop_web_info).
+  // Empty: http(s)://<listen host or host name>:<port> of the first listen address.
+  std::string external_url;
 };
 
 struct ResolverSelection {
   std::vector<std::filesystem::path> catalogs;   // resolved against the config's folder
   ResolverFilter filter;
+  // family = "auto" (the default): like "any", but catalog resolvers of a family the host
+  // has no route for are not selected (selectConfiguredResolvers). An explicit "any",
+  // "ipv4" or "ipv6" sets this to false.
+  bool family_auto = true;
   std::vector<ResolverInfo> extra;               // explicit addresses from the config
   std::vector<Endpoint> exclude;                 // never trusted for the verdict
 };
@@ -72,6 +80,9 @@ struct Migration {
   // How long after switch_time the parent may still list the old name servers before
   // the verdict says CRITICAL ("old still delegated long after the switch").
   Duration delegation_grace = std::chrono::hours(24);
+  // [migration.old] stop_date: when the old server is planned to be shut down (shown,
+  // exported and alerted on when it comes before the earliest safe time; never decides).
+  std::optional<WallTime> old_stop;
 };
 
 struct Config {

@@ -409,7 +409,7 @@ class Loader {
 
   WebSettings web(const toml::table& t) const {
     const std::string p = "web";
-    checkKeys(t, "in [web]", {"listen", "config_file", "enable_lifecycle"});
+    checkKeys(t, "in [web]", {"listen", "config_file", "enable_lifecycle", "external_url"});
     WebSettings w;
     if (auto items = strArray(t, "listen", p)) {
       if (items->empty()) fail(*t.get("listen"), "web.listen: must list at least one address");
@@ -431,6 +431,23 @@ class Loader {
       w.web_config_file = resolvePath(*v);
     }
     if (auto v = boolean(t, "enable_lifecycle", p)) w.enable_lifecycle = *v;
+    if (auto v = str(t, "external_url", p)) {
+      const bool scheme = v->rfind("http://", 0) == 0 || v->rfind("https://", 0) == 0;
+      const std::string_view rest = std::string_view(*v).substr(scheme ? v->find("//") + 2 : 0);
+      const bool ok = scheme && !rest.empty() && rest.front() != '/' &&
+                      std::none_of(v->begin(), v->end(), [](unsigned char c) {
+                        return c <= ' ' || c == '"' || c == '<' || c == '>' || c == '\\' || c >= 0x7f;
+                      }) &&
+                      v->find_first_of("?#") == std::string::npos;
+      if (!ok) {
+        fail(*t.get("external_url"),
+             fmt::format("web.external_url: \"{}\" is not an http:// or https:// URL with a host "
+                         "(e.g. \"https://dnsprop.example.jp/\"; no query or fragment)",
+                         *v));
+      }
+      w.external_url = *v;
+      while (w.external_url.size() > 1 && w.external_url.back() == '/') w.external_url.pop_back();
+    }
     return w;
   }
 
@@ -490,15 +507,16 @@ class Loader {
     r.filter.tags = plainList(t, "tags");
     r.filter.names = plainList(t, "names");
     if (auto v = str(t, "family", p)) {
-      if (*v == "any") {
+      r.family_auto = *v == "auto";
+      if (*v == "any" || *v == "auto") {
         r.filter.family.reset();
       } else if (*v == "ipv4") {
         r.filter.family = Endpoint::Family::V4;
       } else if (*v == "ipv6") {
         r.filter.family = Endpoint::Family::V6;
       } else {
-        fail(*t.get("family"), fmt::format("resolvers.family: \"{}\" is not one of \"any\", "
-                                           "\"ipv4\", \"ipv6\"",
+        fail(*t.get("family"), fmt::format("resolvers.family: \"{}\" is not one of \"auto\", "
+                                           "\"any\", \"ipv4\", \"ipv6\"",
                                            *v));
       }
     }
@@ -608,7 +626,11 @@ class Loader {
     }
     if (!n->is_table()) wrongType({n, p}, "a table");
     const toml::table& t = *n->as_table();
-    checkKeys(t, fmt::format("in {}", p), {"addresses", "ns", "mx", "cnames", "servers"});
+    if (which == "old") {
+      checkKeys(t, fmt::format("in {}", p), {"addresses", "ns", "mx", "cnames", "servers", "stop_date"});
+    } else {
+      checkKeys(t, fmt::format("in {}", p), {"addresses", "ns", "mx", "cnames", "servers"});
+    }
     Side s;
     s.table = n;
     s.addresses = t.get("addresses");
@@ -890,6 +912,9 @@ class Loader {
       mig.delegation_grace = duration(*m, "delegation_grace", mpath).value_or(mig.delegation_grace);
       mig.parent_servers = endpointList(*m, "parent_servers", mpath);
       const Side old_side = side(*m, "old", mpath);
+      if (const toml::node* sd = old_side.table->as_table()->get("stop_date")) {
+        mig.old_stop = switchTime({sd, join(join(mpath, "old"), "stop_date")});
+      }
       const Side new_side = side(*m, "new", mpath);
       if (const toml::node* w = m->get("watch")) {
         mig.watch = watchList({w, join(mpath, "watch")}, mig.domain, old_side, new_side);

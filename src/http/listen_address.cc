@@ -106,4 +106,22 @@ ListenParseResult parseListenAddress(std::string_view text) {
               "\" is neither an IPv4 address nor a host name");
 }
 
+std::string defaultExternalUrl(std::string_view listen, std::uint16_t port, bool tls,
+                               std::string_view hostname) {
+  const auto parsed = parseListenAddress(listen);
+  if (!parsed.address) return "";
+  const std::string_view text = listen;
+  const auto colon = text.rfind(':');
+  std::string host;
+  switch (parsed.address->kind) {
+    case ListenAddress::Kind::AllAddresses: host = std::string(hostname); break;
+    case ListenAddress::Kind::V4:
+    case ListenAddress::Kind::V6:
+    case ListenAddress::Kind::HostName: host = std::string(text.substr(0, colon)); break;
+  }
+  if (host == "0.0.0.0" || host == "[::]") host = std::string(hostname);  // every address too
+  if (host.empty()) host = "localhost";
+  return std::string(tls ? "https://" : "http://") + host + ":" + std::to_string(port);
+}
+
 }  // namespace dnsprop

@@ -38,4 +38,11 @@ struct ListenParseResult {
 
 ListenParseResult parseListenAddress(std::string_view text);
 
+// The URL people reach an instance at when [web] external_url is not set (as Prometheus'
+// default --web.external-url): "http(s)://HOST:PORT" of the first listen address, where
+// HOST is that address (or host name), or `hostname` when it listens on every address.
+// `port` is the bound one (WebServer::ports()); an unparsable `listen` gives "".
+std::string defaultExternalUrl(std::string_view listen, std::uint16_t port, bool tls,
+                               std::string_view hostname);
+
 }  // namespace dnsprop

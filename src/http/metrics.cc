@@ -36,12 +36,25 @@ CoreMetrics::CoreMetrics(const std::string& vantage)
                            .Labels(constant)
       .Register(*registry_)
                            .Add({});
+  web_info_ = &prometheus::BuildGauge()
+                   .Name("dnsprop_web_info")
+                   .Help("Where users reach this instance ([web] external_url): the base of the "
+                         "runbook links in the alert rules (constant 1).")
+                   .Labels(constant)
+                   .Register(*registry_);
   internal_errors_ = &prometheus::BuildCounter()
                           .Name("dnsprop_internal_errors_total")
                           .Help("Internal errors caught and survived (a bug; see the logs).")
                           .Labels(constant)
       .Register(*registry_)
                           .Add({});
+}
+
+void CoreMetrics::setExternalUrl(const std::string& url) {
+  std::lock_guard lock(web_info_mutex_);
+  if (web_info_series_ != nullptr) web_info_->Remove(web_info_series_);
+  web_info_series_ = &web_info_->Add({{"external_url", url}});
+  web_info_series_->Set(1);
 }
 
 void CoreMetrics::setReloadResult(bool ok, WallTime when) {

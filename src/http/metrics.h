@@ -3,6 +3,7 @@
 //   dnsprop_config_last_reload_successful            (gauge, 0 until the first load)
 //   dnsprop_config_last_reload_success_timestamp_seconds (gauge)
 //   dnsprop_internal_errors_total                    (counter)
+//   dnsprop_web_info{external_url}                   (gauge, 1; setExternalUrl())
 //   process_* (ProcessCollector, read from /proc/self at scrape time)
 // Other components add their own families to registry() at start-up.
 //
@@ -16,6 +17,8 @@
 
 #include <functional>
 #include <memory>
+#include <mutex>
+#include <string>
 
 #include <prometheus/collectable.h>
 #include <prometheus/counter.h>
@@ -43,6 +46,10 @@ class CoreMetrics {
   // timestamp of the last success; ok=true sets it to 1 and the timestamp to `when`.
   void setReloadResult(bool ok, WallTime when);
 
+  // dnsprop_web_info{external_url} 1: where users reach this instance (the runbook links
+  // of the alert rules are built from it). Replaces the previous value.
+  void setExternalUrl(const std::string& url);
+
   // Counts one internal error (a caught exception in a callback, an impossible state).
   void internalError();
   // The same as a callable that keeps the registry alive by itself, for components that
@@ -55,6 +62,9 @@ class CoreMetrics {
   prometheus::Gauge* reload_successful_ = nullptr;   // owned by registry_
   prometheus::Gauge* reload_timestamp_ = nullptr;    // owned by registry_
   prometheus::Counter* internal_errors_ = nullptr;   // owned by registry_
+  prometheus::Family<prometheus::Gauge>* web_info_ = nullptr;  // owned by registry_
+  prometheus::Gauge* web_info_series_ = nullptr;                // owned by web_info_
+  std::mutex web_info_mutex_;                                   // guards web_info_series_
 };
 
 }  // namespace dnsprop

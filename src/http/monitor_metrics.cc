@@ -14,6 +14,8 @@ constexpr VerdictStatus kVerdicts[] = {VerdictStatus::Safe, VerdictStatus::NotYe
                                        VerdictStatus::Unknown};
 constexpr DnssecState kDnssecStates[] = {DnssecState::Unknown, DnssecState::Unsigned, DnssecState::Valid,
                                          DnssecState::Broken};
+constexpr BlockReason kBlockReasons[] = {BlockReason::Old, BlockReason::Unverified, BlockReason::Hold,
+                                        BlockReason::Regression, BlockReason::FlipFlop};
 constexpr const char* kFailureReasons[] = {"timeout", "servfail", "refused", "malformed",
                                            "network", "truncated", "other"};
 
@@ -83,6 +85,16 @@ MonitorMetrics::MonitorMetrics(prometheus::Registry& r, const std::string& vanta
                            "critical, unknown).")),
       condition_(gaugeFamily(r, vantage, "dnsprop_verdict_condition",
                              "1 when the condition of the verdict rule holds (docs/VERDICT.md).")),
+      blockers_(gaugeFamily(r, vantage, "dnsprop_verdict_blockers",
+                            "Targets (resolver, name, type) keeping the verdict from SAFE, by reason.")),
+      switch_(gaugeFamily(r, vantage, "dnsprop_switch_timestamp_seconds",
+                          "The configured switch_time of the migration (Unix time).")),
+      switch_seen_(gaugeFamily(r, vantage, "dnsprop_switch_seen_timestamp_seconds",
+                               "When the monitor first saw the switch: the parent delegating to the new "
+                               "servers only, or (address-only) the servers serving the new data (Unix time).")),
+      old_stop_(gaugeFamily(r, vantage, "dnsprop_old_stop_timestamp_seconds",
+                            "When the old server is planned to be shut down ([migration.old] stop_date; "
+                            "Unix time).")),
       auth_serving_(gaugeFamily(r, vantage, "dnsprop_authoritative_serving",
                                 "1 when the old/new authoritative servers serve the zone (AA).")),
       auth_lame_(gaugeFamily(r, vantage, "dnsprop_authoritative_lame",
@@ -151,6 +163,18 @@ void MonitorMetrics::migration(const MigrationSnapshot& ms, const std::vector<Re
   for (const auto& c : ms.verdict.conditions) {
     gauge(condition_, {{"domain", domain}, {"condition", std::string(toString(c.id))}}).Set(c.met ? 1 : 0);
   }
+  {
+    std::map<BlockReason, int> by_reason;
+    for (const auto& b : ms.verdict.blockers) ++by_reason[b.reason];
+    for (auto why : kBlockReasons) {
+      gauge(blockers_, {{"domain", domain}, {"reason", std::string(toString(why))}}).Set(by_reason[why]);
+    }
+  }
+  // Times that exist only once known: absent (not 0) until then, so the dashboards'
+  // annotations and the alerts' "after the switch" gates see nothing rather than 1970.
+  if (ms.record.switch_time) gauge(switch_, {{"domain", domain}}).Set(unixSeconds(*ms.record.switch_time));
+  if (ms.switch_seen) gauge(switch_seen_, {{"domain", domain}}).Set(unixSeconds(*ms.switch_seen));
+  if (ms.record.old_stop) gauge(old_stop_, {{"domain", domain}}).Set(unixSeconds(*ms.record.old_stop));
   for (auto d : kDnssecStates) {
     gauge(dnssec_, {{"domain", domain}, {"state", std::string(toString(d))}}).Set(ms.truth.dnssec == d ? 1 : 0);
   }

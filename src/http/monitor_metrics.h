@@ -54,8 +54,8 @@ class MonitorMetrics {
   void resolverProbe(const std::string& resolver, const dns::Observation& o, double at);
 
   void beginRound();
-  // The series of one migration: verdict, conditions, DNSSEC, authoritative servers,
-  // delegation, earliest safe time, and per (name, type) and per target from `ms` and
+  // The series of one migration: verdict, conditions, blockers by reason, DNSSEC,
+  // authoritative servers, delegation, earliest safe time, switch and stop times, and per (name, type) and per target from `ms` and
   // the model's states of the trusted and untrusted `resolvers`.
   void migration(const MigrationSnapshot& ms, const std::vector<ResolverInfo>& resolvers,
                  const PropagationModel& model);
@@ -81,6 +81,10 @@ class MonitorMetrics {
   GaugeFamily& last_old_;
   GaugeFamily& verdict_;
   GaugeFamily& condition_;
+  GaugeFamily& blockers_;
+  GaugeFamily& switch_;
+  GaugeFamily& switch_seen_;
+  GaugeFamily& old_stop_;
   GaugeFamily& auth_serving_;
   GaugeFamily& auth_lame_;
   GaugeFamily& dnssec_;

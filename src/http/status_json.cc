@@ -68,6 +68,8 @@ nlohmann::json statusJson(const MonitorSnapshot& snap) {
                           {"record", toJson(m.record)},
                           {"truth", truth},
                           {"switch_seen", timeOrNull(m.switch_seen)},
+                          {"switch_time", timeOrNull(m.record.switch_time)},
+                          {"old_stop", timeOrNull(m.record.old_stop)},
                           {"targets", targets},
                           {"history", history}});
   }
@@ -85,7 +87,8 @@ nlohmann::json statusJson(const MonitorSnapshot& snap) {
           {"rounds", snap.rounds},
           {"interval_seconds", std::chrono::duration<double>(snap.interval).count()},
           {"migrations", migrations},
-          {"resolvers", resolvers}};
+          {"resolvers", resolvers},
+          {"ipv6", {{"route", snap.host_ipv6}, {"resolvers_left_out", snap.ipv6_left_out}}}};
 }
 
 }  // namespace dnsprop

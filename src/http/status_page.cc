@@ -109,6 +109,7 @@ table.grid th.col .rr { color: var(--muted); font-weight: 400; }
 table.grid tbody th { font-weight: 600; white-space: nowrap; }
 table.grid tbody th .addr { display: block; font-weight: 400; color: var(--muted); }
 table.grid tr.excluded th, table.grid tr.excluded td { opacity: 0.6; }
+dd.warn { color: #9a3412; font-weight: 600; }
 td.cls { white-space: nowrap; border-left: 1px solid #eef1f4; }
 td.cls .name { font-weight: 700; }
 td.cls .why { font-size: 0.8em; font-weight: 700; text-transform: uppercase; margin-left: 4px; padding: 0 4px;
@@ -310,6 +311,10 @@ ul.conds .detail { overflow-wrap: anywhere; }
       ' \u00b7 data generated ', h('span', null, when(gen, now, fmtSecond)),
       ' \u00b7 ', h('b', null, orDash(num(doc.rounds))), ' rounds',
       ' \u00b7 probing every ', h('b', null, interval === null ? DASH : duration(interval)),
+      ...(num(obj(doc.ipv6).resolvers_left_out) > 0
+        ? [' \u00b7 no IPv6 route: ', h('b', null, String(num(obj(doc.ipv6).resolvers_left_out))),
+           ' IPv6 resolvers not probed']
+        : []),
       ...(freshness(doc, now).stale ? [h('b', { class: 'stale' }, ' \u00b7 stale: dnsprop may have stopped')] : []));
   }
 
@@ -388,6 +393,10 @@ ul.conds .detail { overflow-wrap: anywhere; }
       kids.push(h('p', { class: 'sub' }, 'Latest OLD expiry: ' + bind.name + ' ' + orDash(str(bind.rrtype)) +
         ' at ' + orDash(str(bind.resolver))));
     }
+    // [migration.old] stop_date: the planned shutdown, flagged when it comes before the
+    // earliest safe time (or that is open-ended) and the verdict is not SAFE yet.
+    const stop = time(m.old_stop);
+    const stopTooEarly = stop !== null && bool(v.old_stop_too_early) === true;
     const hold = num(v.hold_seconds);
     const shape = str(v.shape);
     const shortened = num(v.min_parallel_shortened_to_seconds);
@@ -401,7 +410,10 @@ ul.conds .detail { overflow-wrap: anywhere; }
       h('dt', null, 'Unchanged'), h('dd', null, unchanged.length ? unchanged.join(', ') + ' (not judged)' : DASH),
       h('dt', null, 'Safe after'), h('dd', null, when(safeAfter, now)),
       h('dt', null, 'Hold window'), h('dd', null, hold === null ? DASH : duration(hold)),
+      h('dt', null, 'Switch planned'), h('dd', null, when(time(m.switch_time), now)),
       h('dt', null, 'Switch seen'), h('dd', null, when(time(m.switch_seen), now)),
+      h('dt', null, 'Old server off'), h('dd', { class: stopTooEarly ? 'warn' : null }, when(stop, now),
+        stopTooEarly ? ' \u2014 before the earliest safe time: keep it running longer' : null),
       h('dt', null, 'Data from'), h('dd', null, when(time(v.data_at), now)),
       h('dt', null, 'Evaluated'), h('dd', null, when(time(v.evaluated), now))));
     return h('div', { class: 'fact' }, kids);

@@ -506,6 +506,7 @@ WebServer::Response WebServer::landingPage() const {
       "<li><a href=\"/metrics\">Metrics</a></li>\n"
       "<li><a href=\"/-/healthy\">Health</a></li>\n"
       "<li><a href=\"/-/ready\">Readiness</a></li>\n"
+      "<li><a href=\"/runbook\">Runbooks</a> (what each alert means and what to do)</li>\n"
       "</ul>\n"
       "<h2>Migrations</h2>\n";
   if (migrations.empty()) {

@@ -14,6 +14,16 @@ namespace dnsprop {
 // Then selectResolvers(filter), then `extra` entries whose endpoint is not already
 // selected. Exclusions are NOT applied here: excluded resolvers are still probed and
 // shown; they only do not count for the verdict.
-std::vector<ResolverInfo> selectConfiguredResolvers(const ResolverSelection& selection);
+//
+// `host_has_ipv6`: whether this host has a route to global IPv6 addresses (the monitor
+// asks ParentDiscovery::hostHasIpv6Route() once). Without one and with family "auto",
+// catalog resolvers with an IPv6 address are left out (they could never answer, and a
+// resolver that never answers keeps SAFE away); `ipv6_left_out` counts them. Explicit
+// `extra` entries and an explicit family are never second-guessed.
+struct ResolverChoice {
+  std::vector<ResolverInfo> resolvers;
+  std::size_t ipv6_left_out = 0;
+};
+ResolverChoice selectConfiguredResolvers(const ResolverSelection& selection, bool host_has_ipv6);
 
 }  // namespace dnsprop

@@ -73,13 +73,15 @@ struct Monitor::Plan {
   std::vector<ProbeTarget> targets;
   std::vector<std::string> discovered;  // domains whose parent_servers came from discovery
   std::vector<std::string> excluded;    // selected resolvers the config excludes from the verdict
+  std::size_t ipv6_left_out = 0;        // catalog IPv6 resolvers family "auto" left out (no route)
   std::size_t probeSlots() const { return questions.size() * resolvers.size(); }
 };
 
 Monitor::Monitor(uv_loop_t* loop, const Clock& clock, Config config,
                  std::shared_ptr<prometheus::Registry> registry)
-    : loop_(loop), clock_(clock) {
+    : loop_(loop), clock_(clock), host_ipv6_(ParentDiscovery::hostHasIpv6Route()) {
   plan_ = buildPlan(std::move(config));
+  logIpv6Choice(*plan_);
   model_.setMaxGap(maxGap(plan_->config.monitor));
   store_ = StateStore::open(plan_->config.monitor.state_dir / "dnsprop.db");
   for (auto& [key, state] : store_->loadTargets(model_.settings().recent_transitions)) {
@@ -162,7 +164,9 @@ void Monitor::saveFacts(const std::string& domain) {
 std::unique_ptr<Monitor::Plan> Monitor::buildPlan(Config config) const {
   auto plan = std::make_unique<Plan>();
   plan->config = std::move(config);
-  plan->resolvers = selectConfiguredResolvers(plan->config.resolvers);
+  auto choice = selectConfiguredResolvers(plan->config.resolvers, host_ipv6_);
+  plan->resolvers = std::move(choice.resolvers);
+  plan->ipv6_left_out = choice.ipv6_left_out;
   for (const auto& r : plan->resolvers) {
     for (const auto& ex : plan->config.resolvers.exclude) {
       if (ex == r.endpoint) plan->excluded.push_back(r.name);
@@ -205,7 +209,15 @@ void Monitor::applyConfig(Config config) {
               {{"running", plan_->config.monitor.state_dir.string()},
                {"configured", next->config.monitor.state_dir.string()}});
   }
+  if (next->ipv6_left_out != plan_->ipv6_left_out) logIpv6Choice(*next);
   pending_ = std::move(next);
+}
+
+void Monitor::logIpv6Choice(const Plan& plan) const {
+  if (plan.ipv6_left_out == 0) return;
+  log::warn("this host has no IPv6 route: IPv6 resolvers of the catalogs are not probed "
+            "([resolvers] family = \"any\" probes them anyway)",
+            {{"left_out", std::to_string(plan.ipv6_left_out)}});
 }
 
 // Engine, runner and discovery are rebuilt together (both hold the engine by reference).
@@ -365,6 +377,8 @@ void Monitor::roundDone() {
   snap->vantage = plan_->config.monitor.vantage;
   snap->interval = plan_->config.monitor.interval;
   snap->excluded = plan_->excluded;
+  snap->host_ipv6 = host_ipv6_;
+  snap->ipv6_left_out = plan_->ipv6_left_out;
 
   for (const auto& [key, touched] : touched_) {
     if (const TargetState* st = model_.find(key)) store_->saveTarget(key, *st);
@@ -427,6 +441,7 @@ void Monitor::roundDone() {
     rec.findings = ms.truth.findings;
     rec.context = ctx;
     rec.switch_time = m.switch_time;
+    rec.old_stop = m.old_stop;
     rec.min_parallel = m.min_parallel;
     rec.delegation_grace = m.delegation_grace;
     store_->putFact(roundKey(m.domain), toJson(rec).dump());

@@ -75,6 +75,8 @@ class Monitor {
  private:
   struct Plan;
   std::unique_ptr<Plan> buildPlan(Config config) const;
+  // Says once (start-up, and a reload that changes it) that IPv6 resolvers are left out.
+  void logIpv6Choice(const Plan& plan) const;
   void startRound();
   void onResult(std::size_t index, const dns::Observation& o);
   void roundDone();
@@ -84,6 +86,9 @@ class Monitor {
 
   uv_loop_t* loop_;
   const Clock& clock_;
+  // Whether the host has a route to global IPv6 addresses (asked once, at start-up):
+  // family "auto" selects IPv6 resolvers only then.
+  bool host_ipv6_ = false;
   std::unique_ptr<Plan> plan_;
   std::unique_ptr<Plan> pending_;
   std::unique_ptr<StateStore> store_;

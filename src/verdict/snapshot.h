@@ -43,6 +43,8 @@ struct MonitorSnapshot {
   std::string vantage;
   Duration interval{};
   std::vector<std::string> excluded;   // names of selected resolvers not trusted
+  bool host_ipv6 = true;               // the host has a route to global IPv6 addresses
+  std::size_t ipv6_left_out = 0;       // catalog IPv6 resolvers not selected for lack of one
   std::vector<MigrationSnapshot> migrations;
   std::map<TargetKey, TargetState> targets;
   std::vector<ResolverInfo> resolvers;

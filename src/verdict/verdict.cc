@@ -11,11 +11,17 @@
 #include <nlohmann/json.hpp>
 
 #include "common/time_format.h"
+#include "verdict/json_fields.h"
 
 namespace dnsprop {
 namespace {
 
 using std::chrono::seconds;
+using json_fields::field;
+using json_fields::get;
+using json_fields::msOrNull;
+using json_fields::optMs;
+using json_fields::parseEnum;
 
 constexpr VerdictStatus kStatuses[] = {VerdictStatus::Safe, VerdictStatus::NotYet,
                                        VerdictStatus::Critical, VerdictStatus::Unknown};
@@ -42,50 +48,15 @@ constexpr SafeBasis kBases[] = {SafeBasis::ParentNotSwitched, SafeBasis::Observe
                                 SafeBasis::OldServerRetired,  SafeBasis::MinParallel,
                                 SafeBasis::DataNotSwitched,   SafeBasis::DataSwitch};
 
-template <typename E, std::size_t N>
-E parseEnum(const E (&all)[N], std::string_view text, const char* what) {
-  for (E e : all) {
-    std::string s(toString(e));
-    std::string lower(text);
-    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
-    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-    if (s == lower) return e;
-  }
-  throw std::invalid_argument(fmt::format("unknown {} \"{}\"", what, text));
-}
-
 std::string upper(std::string_view s) {
   std::string out(s);
   std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::toupper(c); });
   return out;
 }
 
-const nlohmann::json& field(const nlohmann::json& j, const char* key) {
-  if (!j.is_object() || !j.contains(key)) throw std::invalid_argument(fmt::format("missing \"{}\"", key));
-  return j.at(key);
-}
-
-template <typename T>
-T get(const nlohmann::json& j, const char* key) {
-  try {
-    return field(j, key).get<T>();
-  } catch (const nlohmann::json::exception&) {
-    throw std::invalid_argument(fmt::format("\"{}\" has the wrong type", key));
-  }
-}
-
-std::optional<std::int64_t> optMs(const nlohmann::json& j, const char* key) {
-  if (!j.contains(key) || j.at(key).is_null()) return std::nullopt;
-  return get<std::int64_t>(j, key);
-}
-
 std::optional<std::uint32_t> optU32(const nlohmann::json& j, const char* key) {
   if (!j.contains(key) || j.at(key).is_null()) return std::nullopt;
   return get<std::uint32_t>(j, key);
-}
-
-nlohmann::json msOrNull(const std::optional<WallTime>& t) {
-  return t ? nlohmann::json(unixMillis(*t)) : nlohmann::json(nullptr);
 }
 
 nlohmann::json timeOrNull(const std::optional<WallTime>& t) {
@@ -239,6 +210,7 @@ nlohmann::json toJson(const RoundRecord& r) {
       {"findings", r.findings},
       {"context", ctx},
       {"switch_time_ms", msOrNull(r.switch_time)},
+      {"old_stop_ms", msOrNull(r.old_stop)},
       {"min_parallel_ms", durMs(r.min_parallel)},
       {"delegation_grace_ms", durMs(r.delegation_grace)},
   };
@@ -285,6 +257,7 @@ RoundRecord roundRecordFromJson(const nlohmann::json& j) {
   if (auto ms = optMs(c, "old_last_serving_ms")) r.context.old_last_serving = fromUnixMillis(*ms);
   if (auto ms = optMs(c, "min_parallel_until_ms")) r.context.min_parallel_until = fromUnixMillis(*ms);
   if (auto ms = optMs(j, "switch_time_ms")) r.switch_time = fromUnixMillis(*ms);
+  if (auto ms = optMs(j, "old_stop_ms")) r.old_stop = fromUnixMillis(*ms);
   r.min_parallel = fromMs(get<std::int64_t>(j, "min_parallel_ms"));
   r.delegation_grace = fromMs(get<std::int64_t>(j, "delegation_grace_ms"));
   return r;
@@ -584,6 +557,13 @@ Verdict decide(WallTime now, const std::string& domain, const std::optional<Roun
     v.summary = fmt::format("NOT_YET: {} - {}/{} resolvers ready; {}", domain, v.trusted_new, trusted.size(), first);
     if (v.safe_after) v.summary += fmt::format("; safe after {}", formatRfc3339(*v.safe_after));
   }
+  // The planned shutdown of the old server, against the first time SAFE can come.
+  v.old_stop = r.old_stop;
+  if (v.old_stop && v.status != VerdictStatus::Safe) {
+    std::optional<WallTime> safe_from = v.earliest_safe.at;
+    if (v.safe_after && (!safe_from || *v.safe_after > *safe_from)) safe_from = v.safe_after;
+    v.old_stop_too_early = v.earliest_safe.unbounded || (safe_from && *v.old_stop < *safe_from);
+  }
   return v;
 }
 
@@ -650,7 +630,9 @@ nlohmann::json toJson(const Verdict& v) {
           {"min_parallel_shortened_to_seconds",
            v.parallel_shortened_to
                ? nlohmann::json(std::chrono::duration_cast<seconds>(*v.parallel_shortened_to).count())
-               : nlohmann::json(nullptr)}};
+               : nlohmann::json(nullptr)},
+          {"old_stop", timeOrNull(v.old_stop)},
+          {"old_stop_too_early", v.old_stop_too_early}};
 }
 
 Verdict verdictFromJson(const nlohmann::json& j) {
@@ -703,6 +685,8 @@ Verdict verdictFromJson(const nlohmann::json& j) {
   if (j.contains("min_parallel_shortened_to_seconds") && !j.at("min_parallel_shortened_to_seconds").is_null()) {
     v.parallel_shortened_to = seconds(get<std::int64_t>(j, "min_parallel_shortened_to_seconds"));
   }
+  v.old_stop = optTime(j, "old_stop");
+  if (j.contains("old_stop_too_early")) v.old_stop_too_early = get<bool>(j, "old_stop_too_early");
   return v;
 }
 
@@ -756,6 +740,10 @@ std::string renderText(const Verdict& v) {
                        formatRelative(*v.parallel_shortened_to), formatRelative(kRecommendedParallel));
   }
   if (v.safe_after) out += fmt::format("  SAFE possible after: {}\n", when(*v.safe_after, v.evaluated));
+  if (v.old_stop) {
+    out += fmt::format("  old server planned off: {}{}\n", when(*v.old_stop, v.evaluated),
+                       v.old_stop_too_early ? " - before the earliest safe time: keep it running longer" : "");
+  }
   return out;
 }
 

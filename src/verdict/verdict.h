@@ -68,6 +68,7 @@ struct RoundRecord {
   TruthContext context;
   // Policy in force (from the config the monitor ran with).
   std::optional<WallTime> switch_time;
+  std::optional<WallTime> old_stop;   // [migration.old] stop_date (shown, never decides)
   Duration min_parallel{};
   Duration delegation_grace{};
   friend bool operator==(const RoundRecord&, const RoundRecord&) = default;
@@ -142,6 +143,10 @@ struct Verdict {
   // min_parallel when it is shorter than the 14 days the hosting guide recommends for
   // parallel operation (so `check` and the status page can say so); nullopt otherwise.
   std::optional<Duration> parallel_shortened_to;
+  // [migration.old] stop_date, and whether it comes too early: before the earliest safe
+  // time (or that is open-ended) while the verdict is not SAFE. Shown; never decides.
+  std::optional<WallTime> old_stop;
+  bool old_stop_too_early = false;
   friend bool operator==(const Verdict&, const Verdict&) = default;
 };
 

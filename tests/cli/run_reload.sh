@@ -1,11 +1,24 @@
 #!/usr/bin/env bash
 # `dnsprop run` with nothing to probe keeps its rounds going (a regression: an empty
 # round used to stall the daemon and every later reload), and a SIGHUP that adds a
-# migration is applied: the landing page lists it and probes go to its resolver.
+# migration is applied: the landing page lists it and probes go to its resolver. POST
+# /-/reload is refused until [web] enable_lifecycle is set, then reloads and answers with
+# the outcome; dnsprop_web_info follows [web] external_url; /runbook serves the runbooks.
 source "$(dirname "$0")/lib/daemon.bash"
 monitor_toml 1s "$tmp/state" '["127.0.0.1:9"]' > "$tmp/dnsprop.toml"
 start_daemon
 poll 10 bash -c "[[ \$(grep -c 'probe round done' '$tmp/log') -ge 2 ]]" || fail "empty rounds do not repeat"
+
+code=$(curl -s -o "$tmp/reply" -w '%{http_code}' -X POST "$base/-/reload")
+[[ "$code" == 403 ]] || fail "POST /-/reload without enable_lifecycle: $code, expected 403"
+curl -s -o "$tmp/runbook.html" "$base/runbook"
+grep -q 'id="dnspropverdictcritical"' "$tmp/runbook.html" || fail "/runbook has no alert anchors"
+metric_matches "^dnsprop_web_info\{[^}]*external_url=\"http://127\.0\.0\.1:$port\"\} 1\$" \
+  || fail "dnsprop_web_info is not the listen address by default"
+sed -i '/^\[web\]$/a enable_lifecycle = true\nexternal_url = "https://dnsprop.example.test/"' "$tmp/dnsprop.toml"
+kill -HUP "$pid"
+poll 10 metric_matches '^dnsprop_web_info\{[^}]*external_url="https://dnsprop\.example\.test"\} 1$' \
+  || fail "dnsprop_web_info does not follow [web] external_url"
 
 cat >> "$tmp/dnsprop.toml" <<TOML
 [[migration]]
@@ -15,12 +28,23 @@ addresses = ["192.0.2.10"]
 [migration.new]
 addresses = ["198.51.100.20"]
 TOML
-kill -HUP "$pid"
-poll 10 bash -c "curl -s '$base/' | grep -q 'added.example.test.'" || fail "reloaded migration not on the landing page"
+code=$(curl -s -o "$tmp/reply" -w '%{http_code}' -X POST "$base/-/reload")
+[[ "$code" == 200 ]] || fail "POST /-/reload: $code $(cat "$tmp/reply")"
+# The answer comes once the reload applied: no polling needed.
+[[ "$(curl -s "$base/")" == *added.example.test.* ]] || fail "reloaded migration not on the landing page"
 poll 10 bash -c "grep 'probe round done' '$tmp/log' | tail -1 | grep -q 'domain=added.example.test.'" || fail "no probes for the reloaded migration"
 [[ -f "$tmp/state/dnsprop.db" ]] || fail "no state database in monitor.state_dir"
 series='dnsprop_propagation_ratio\{([^}]*,)?domain="added\.example\.test\.",name="www\.added\.example\.test\.",rrtype="A"[,}]'
 poll 10 bash -c "curl -s '$base/metrics' | grep -qE '$series'" || fail "no series for the added migration"
+
+# A broken config: 500 with the position, the running config kept.
+cp "$tmp/dnsprop.toml" "$tmp/good.toml"
+echo 'interval = ' >> "$tmp/dnsprop.toml"
+code=$(curl -s -o "$tmp/reply" -w '%{http_code}' -X POST "$base/-/reload")
+[[ "$code" == 500 ]] || fail "POST /-/reload of a broken config: $code"
+grep -qE 'dnsprop\.toml:[0-9]+:[0-9]+' "$tmp/reply" || fail "no file:line:column in the reload error: $(cat "$tmp/reply")"
+metric_matches '^dnsprop_config_last_reload_successful\{[^}]*\} 0$' || fail "failed reload not in the metrics"
+cp "$tmp/good.toml" "$tmp/dnsprop.toml"
 
 # Removing the migration again: its series go away (they do not freeze), its history stays.
 sed -i '/^\[\[migration\]\]/,$d' "$tmp/dnsprop.toml"

@@ -678,6 +678,7 @@ std::string LoopbackWorld::dnspropConfig(const ConfigOptions& o) const {
   };
   const std::string new_v6 = o.new_ipv6 ? newAddressV6() : "";
   side("old", oldAddress(), oldAddressV6(), oldNs(), oldMx(), oldServers());
+  if (o.old_stop) t << "stop_date = " << q(*o.old_stop) << "\n";
   switch (o.shape) {
     case ConfigShape::NsAndData:
       side("new", newAddress(), new_v6, newNs(), o.mail_stays ? oldMx() : newMx(), newServers(), o.new_cnames);

@@ -144,6 +144,7 @@ struct ConfigOptions {
   int retries = 1;
   std::string min_parallel = "0s";
   std::optional<std::string> switch_time;   // RFC 3339 with offset
+  std::optional<std::string> old_stop;      // [migration.old] stop_date, RFC 3339 with offset
   bool watch_aaaa = false;                  // also watch AAAA at the apex
   bool include_servers = true;              // parent_servers and old/new servers
   std::vector<std::string> resolver_names;  // subset of resolvers(); empty = all

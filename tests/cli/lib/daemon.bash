@@ -41,5 +41,6 @@ start_daemon() {
   pid=$!
   poll 10 curl -sf "$base/-/ready" -o /dev/null || fail "not ready within 10 s"
 }
-# metric_matches REGEX: /metrics has a line matching the extended regex.
-metric_matches() { curl -s "$base/metrics" | grep -Eq "$1"; }
+# metric_matches REGEX: /metrics has a line matching the extended regex. (Read whole
+# first: `curl | grep -q` fails under pipefail when grep stops reading early.)
+metric_matches() { local body; body=$(curl -s "$base/metrics") && grep -Eq "$1" <<<"$body"; }

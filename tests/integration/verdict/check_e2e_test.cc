@@ -230,6 +230,12 @@ BOOST_AUTO_TEST_CASE(two_vantages_one_prometheus_one_verdict_and_every_dashboard
   ConfigOptions a, b;
   a.web_port = freeUdpTcpPort("127.0.0.1");
   b.web_port = freeUdpTcpPort("127.0.0.1");
+  // A planned switch a minute ago and a planned shutdown in a month: the dashboards'
+  // switch and stop annotations and the days-left stat have data too.
+  for (ConfigOptions* o : {&a, &b}) {
+    o->switch_time = formatRfc3339(std::chrono::system_clock::now() - 1min);
+    o->old_stop = formatRfc3339(std::chrono::system_clock::now() + 24h * 30);
+  }
   Watch tokyo(world, a, "", "tokyo");
   Watch frankfurt(world, b, "", "frankfurt");
 

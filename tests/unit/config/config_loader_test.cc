@@ -336,6 +336,29 @@ BOOST_AUTO_TEST_CASE(switch_time_variants) {
   BOOST_TEST(secs(load("1970-01-01T09:00:00+09:00")) == 0);
 }
 
+BOOST_AUTO_TEST_CASE(old_stop_date_and_external_url) {
+  const Config c = parseConfig(
+      "[web]\nexternal_url = \"https://dnsprop.example.jp/monitor/\"\n"
+      "[[migration]]\ndomain = \"example.jp\"\n"
+      "[migration.old]\naddresses = [\"192.0.2.1\"]\nstop_date = 2026-12-20T00:00:00+09:00\n"
+      "[migration.new]\naddresses = [\"192.0.2.2\"]\n",
+      "x.toml");
+  BOOST_TEST(c.web.external_url == "https://dnsprop.example.jp/monitor");  // trailing '/' dropped
+  BOOST_REQUIRE(c.migrations[0].old_stop.has_value());
+  BOOST_TEST(std::chrono::duration_cast<std::chrono::seconds>(c.migrations[0].old_stop->time_since_epoch())
+                 .count() == 1797692400);  // 2026-12-19T15:00:00Z
+  const Config none = parseConfig(
+      "[[migration]]\ndomain = \"example.jp\"\n[migration.old]\naddresses = [\"192.0.2.1\"]\n"
+      "[migration.new]\naddresses = [\"192.0.2.2\"]\n",
+      "x.toml");
+  BOOST_TEST(!none.migrations[0].old_stop.has_value());
+  BOOST_TEST(none.web.external_url.empty());
+  BOOST_TEST(none.web.listen == std::vector<std::string>{"127.0.0.1:10153"});  // this machine only
+  for (const char* bad : {"\"ftp://x\"", "\"https://\"", "\"https:///x\"", "\"http://a b\"", "\"http://x/?q\""}) {
+    BOOST_CHECK_THROW(parseConfig(std::string("[web]\nexternal_url = ") + bad + "\n", "x.toml"), ConfigError);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(watch_names_apex_relative_absolute) {
   const Config c = parseConfig(
       "[[migration]]\n"

@@ -88,3 +88,13 @@ BOOST_AUTO_TEST_CASE(error_quotes_the_input) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_CASE(default_external_url_is_the_first_listen_address) {
+  BOOST_TEST(defaultExternalUrl("127.0.0.1:10153", 10153, false, "mon1") == "http://127.0.0.1:10153");
+  BOOST_TEST(defaultExternalUrl("[::1]:10153", 10153, true, "mon1") == "https://[::1]:10153");
+  // Every address: the host name, as Prometheus does; the bound port when 0 was asked for.
+  BOOST_TEST(defaultExternalUrl(":0", 43210, false, "mon1") == "http://mon1:43210");
+  BOOST_TEST(defaultExternalUrl("0.0.0.0:10153", 10153, false, "mon1") == "http://mon1:10153");
+  BOOST_TEST(defaultExternalUrl(":10153", 10153, false, "") == "http://localhost:10153");
+  BOOST_TEST(defaultExternalUrl("not an address", 1, false, "mon1").empty());
+}

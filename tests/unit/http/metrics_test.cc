@@ -30,6 +30,17 @@ BOOST_AUTO_TEST_CASE(build_info_carries_version_revision_compiler) {
   BOOST_TEST(contains(text, "# TYPE dnsprop_build_info gauge"), text);
 }
 
+BOOST_AUTO_TEST_CASE(web_info_carries_the_external_url_and_replaces_it) {
+  CoreMetrics m("tokyo");
+  m.setExternalUrl("http://mon1:10153");
+  auto text = render(m);
+  BOOST_TEST(contains(text, "dnsprop_web_info{vantage=\"tokyo\",external_url=\"http://mon1:10153\"} 1\n"), text);
+  m.setExternalUrl("https://dnsprop.example.jp");
+  text = render(m);
+  BOOST_TEST(contains(text, "external_url=\"https://dnsprop.example.jp\"} 1\n"), text);
+  BOOST_TEST(!contains(text, "mon1"), text);  // one series, never two
+}
+
 BOOST_AUTO_TEST_CASE(reload_result_sets_gauge_and_keeps_last_success_time) {
   CoreMetrics m;
   BOOST_TEST(contains(render(m), "dnsprop_config_last_reload_successful 0\n"));

@@ -99,6 +99,36 @@ BOOST_AUTO_TEST_CASE(everything_done_is_safe_and_exit_0) {
   BOOST_TEST((v.hold == Duration(24h)));
 }
 
+// [migration.old] stop_date is shown and flagged when it comes before SAFE can; it never
+// changes the verdict.
+BOOST_AUTO_TEST_CASE(old_stop_date_is_flagged_when_it_comes_before_safe_and_never_decides) {
+  Fixture f;
+  f.rec.old_stop = f.now - 1h;  // already past, but the verdict is SAFE: nothing to flag
+  Verdict v = f.decide();
+  BOOST_TEST(toString(v.status) == "SAFE", v.summary);
+  BOOST_TEST(!v.old_stop_too_early);
+  BOOST_TEST(renderText(v).find("old server planned off: ") != std::string::npos, renderText(v));
+
+  // A resolver still OLD: NOT YET (or CRITICAL) until its expiry; a stop before that is too early.
+  f.model.record(Fixture::key("r9"), sample(f.now - 10s, AnswerClass::Old, 3600));
+  f.rec.resolvers.push_back("r9");
+  f.rec.old_stop = f.now + 10min;
+  v = f.decide();
+  BOOST_TEST(toString(v.status) != "SAFE", v.summary);
+  BOOST_TEST(v.old_stop_too_early, v.summary);
+  BOOST_TEST(renderText(v).find("before the earliest safe time") != std::string::npos, renderText(v));
+  const auto j = toJson(v);
+  BOOST_TEST(j.at("old_stop_too_early").get<bool>());
+  BOOST_TEST((verdictFromJson(j) == v));
+
+  // Planned well after the earliest safe time: not flagged, and the same status as without it.
+  f.rec.old_stop = f.now + 24h * 30;
+  const Verdict later = f.decide();
+  BOOST_TEST(!later.old_stop_too_early, later.summary);
+  f.rec.old_stop.reset();
+  BOOST_TEST(toString(f.decide().status) == toString(later.status));
+}
+
 BOOST_AUTO_TEST_CASE(no_round_recorded_is_unknown) {
   Fixture f;
   const Verdict v = decide(f.now, kDomain, std::nullopt, f.model);

@@ -1,0 +1,89 @@
+// The per-migration series the alert rules and dashboards build on (docs/METRICS.md):
+// blockers by reason, the switch and stop times (absent until known), and their removal
+// when a round no longer sets them.
+#include <boost/test/unit_test.hpp>
+
+#include <chrono>
+#include <string>
+
+#include <prometheus/text_serializer.h>
+
+#include "http/monitor_metrics.h"
+
+using namespace dnsprop;
+
+namespace {
+
+struct Fixture {
+  prometheus::Registry registry;
+  MonitorMetrics metrics{registry, "tokyo"};
+  PropagationModel model;
+
+  std::string render() { return prometheus::TextSerializer().Serialize(registry.Collect()); }
+  void round(const MigrationSnapshot& ms) {
+    metrics.beginRound();
+    metrics.migration(ms, {}, model);
+    metrics.endRound();
+  }
+};
+
+bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+WallTime at(std::int64_t unix_seconds) { return WallTime(std::chrono::seconds(unix_seconds)); }
+
+MigrationSnapshot snapshot() {
+  MigrationSnapshot ms;
+  ms.domain = "shop.example.jp.";
+  ms.verdict.domain = ms.domain;
+  ms.verdict.status = VerdictStatus::NotYet;
+  return ms;
+}
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_SUITE(monitor_metrics, Fixture)
+
+BOOST_AUTO_TEST_CASE(blockers_are_counted_by_reason_and_every_reason_is_present) {
+  auto ms = snapshot();
+  Blocker b;
+  b.reason = BlockReason::FlipFlop;
+  ms.verdict.blockers = {b, b};
+  b.reason = BlockReason::Unverified;
+  ms.verdict.blockers.push_back(b);
+  round(ms);
+  const auto text = render();
+  const std::string pre = "dnsprop_verdict_blockers{vantage=\"tokyo\",domain=\"shop.example.jp.\",reason=";
+  BOOST_TEST(has(text, pre + "\"flip_flop\"} 2\n"), text);
+  BOOST_TEST(has(text, pre + "\"unverified\"} 1\n"), text);
+  BOOST_TEST(has(text, pre + "\"regression\"} 0\n"), text);
+  BOOST_TEST(has(text, pre + "\"old\"} 0\n"), text);
+  BOOST_TEST(has(text, pre + "\"hold\"} 0\n"), text);
+}
+
+BOOST_AUTO_TEST_CASE(switch_and_stop_times_exist_only_once_known) {
+  auto ms = snapshot();
+  round(ms);
+  auto text = render();
+  BOOST_TEST(!has(text, "dnsprop_switch_timestamp_seconds{"), text);
+  BOOST_TEST(!has(text, "dnsprop_switch_seen_timestamp_seconds{"), text);
+  BOOST_TEST(!has(text, "dnsprop_old_stop_timestamp_seconds{"), text);
+
+  ms.record.switch_time = at(1795136400);
+  ms.switch_seen = at(1795140000);
+  ms.record.old_stop = at(1797692400);
+  round(ms);
+  text = render();
+  const std::string labels = "{vantage=\"tokyo\",domain=\"shop.example.jp.\"} ";
+  BOOST_TEST(has(text, "dnsprop_switch_timestamp_seconds" + labels + "1795136400\n"), text);
+  BOOST_TEST(has(text, "dnsprop_switch_seen_timestamp_seconds" + labels + "1795140000\n"), text);
+  BOOST_TEST(has(text, "dnsprop_old_stop_timestamp_seconds" + labels + "1797692400\n"), text);
+
+  // A reload that drops stop_date removes its series instead of freezing it.
+  ms.record.old_stop.reset();
+  round(ms);
+  text = render();
+  BOOST_TEST(!has(text, "dnsprop_old_stop_timestamp_seconds{"), text);
+  BOOST_TEST(has(text, "dnsprop_switch_seen_timestamp_seconds" + labels), text);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
