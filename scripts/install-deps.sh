@@ -10,10 +10,10 @@ build_pkgs=(
   build-essential cmake pkg-config ninja-build
   libldns-dev libuv1-dev prometheus-cpp-dev libtomlplusplus-dev libboost-test-dev
   libcivetweb-dev libssl-dev libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
-  libsqlite3-dev libyaml-cpp-dev libcmark-dev
+  libsqlite3-dev libyaml-cpp-dev libcmark-dev libcurl4-openssl-dev
 )
 test_pkgs=(
-  ldnsutils nsd unbound knot knot-resolver pdns-recursor dnsmasq-base dnsperf
+  ldnsutils nsd unbound knot knot-resolver pdns-recursor dnsmasq-base dnsperf nginx-light
   prometheus faketime curl clang libclang-rt-14-dev
   chromium apache2-utils help2man debhelper dpkg-dev fakeroot python3 python3-yaml
 )

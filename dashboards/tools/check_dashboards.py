@@ -17,7 +17,12 @@ Dashboards (dashboards/grafana/*.json):
     windows); state-timeline/status-history targets use max_over_time or min_over_time
     over [$__interval] and the panel sets a minimum interval;
   - Prometheus annotations use ${datasource} and have an `expr`; one that takes the
-    series value as its time (useValueForTime) multiplies Unix seconds by 1000.
+    series value as its time (useValueForTime) multiplies Unix seconds by 1000;
+  - optional queries: a target or annotation that reads a metric existing only with an
+    optional part of the configuration (OPTIONAL_METRICS: the dnsprop_web_* fetch
+    series need [migration.web]) carries "dnspropNeeds": "<part>", and one that carries
+    it reads such a metric (query_prometheus.py accepts no data only from marked
+    queries); no query variable reads one.
 Rules (dashboards/rules/*.rules.yml):
   - alerts named DnsProp..., with `for`, a severity of critical|warning|info, a summary
     ending in a period, a templated description and the runbook_url
@@ -53,6 +58,15 @@ RUNBOOK_URL = ('{{ with printf "dnsprop_web_info{instance=%q}" $labels.instance 
                '{{ else }}{{ with query "dnsprop_web_info" }}'
                '{{ . | sortByLabel "instance" | first | label "external_url" | reReplaceAll "/+$" "" }}'
                '{{ end }}{{ end }}/runbook#')
+
+# Optional parts of the configuration and the metrics that exist only with them. A
+# dashboard query reading one is marked "dnspropNeeds": "<part>" (generate_dashboards.py
+# target(..., needs=...)): where the part is not configured it has no data, and
+# query_prometheus.py accepts that only from marked queries.
+OPTIONAL_METRICS = {
+    "migration.web": {"dnsprop_web_up", "dnsprop_web_status_code", "dnsprop_web_response_seconds",
+                      "dnsprop_web_cert_expiry_timestamp_seconds", "dnsprop_web_content_drift"},
+}
 
 problems = []
 
@@ -104,6 +118,23 @@ def check_names(where, expr, known, histograms, prefixes):
         if base in histograms:
             continue
         problem(where, f"metric {n} is neither in docs/METRICS.md nor a recording rule")
+
+
+def check_needs(where, obj, expr):
+    """The dnspropNeeds marker of a target or annotation matches what its expr reads."""
+    names = metric_names(expr)
+    want = sorted(part for part, ms in OPTIONAL_METRICS.items() if names & ms)
+    got = obj.get("dnspropNeeds")
+    if got is not None and got not in OPTIONAL_METRICS:
+        problem(where, f"dnspropNeeds {got!r} is not one of {sorted(OPTIONAL_METRICS)}")
+    elif len(want) > 1:
+        problem(where, f"reads metrics of several optional parts {want}: split the query")
+    elif want and got != want[0]:
+        problem(where, f"reads {sorted(names & OPTIONAL_METRICS[want[0]])}, which exist only with "
+                       f"{want[0]}: mark it \"dnspropNeeds\": \"{want[0]}\"")
+    elif got and not want:
+        problem(where, f"marked dnspropNeeds {got!r} but reads none of its metrics "
+                       f"{sorted(OPTIONAL_METRICS[got])}")
 
 
 # ------------------------------------------------------------------ runbook anchors
@@ -180,6 +211,9 @@ def check_dashboard(path, uids, known, histograms, prefixes):
             q = v.get("query")
             q = q.get("query") if isinstance(q, dict) else q
             check_names(f"{where} variable {name}", q or "", known, histograms, prefixes)
+            for part, ms in OPTIONAL_METRICS.items():
+                if metric_names(q or "") & ms:
+                    problem(f"{where} variable {name}", f"reads a metric that exists only with {part}")
 
     # annotations
     for a in dash.get("annotations", {}).get("list", []):
@@ -192,6 +226,7 @@ def check_dashboard(path, uids, known, histograms, prefixes):
         if not expr.strip():
             problem(aw, "no expr")
             continue
+        check_needs(aw, a, expr)
         if a.get("useValueForTime") and not re.search(r"\*\s*1000\s*$", expr):
             problem(aw, "useValueForTime needs milliseconds: end the expr in * 1000")
         for w in re.findall(r"\[([^\]]*)\]", STRING_RE.sub('""', expr)):
@@ -257,6 +292,7 @@ def check_dashboard(path, uids, known, histograms, prefixes):
             if re.search(r"\b(rate|increase|irate)\(", expr) and not t.get("instant") \
                     and "$__rate_interval" not in expr:
                 problem(tw, "rate()/increase() in a range query without [$__rate_interval]")
+            check_needs(tw, t, expr)
             check_names(tw, expr, known, histograms, prefixes)
 
 

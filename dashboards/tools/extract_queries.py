@@ -9,12 +9,14 @@ One JSON object per line (JSON Lines), in this order:
       the series selector inside a query variable's label_values(selector, label):
       it must return series for the variable to offer values;
   {"kind": "panel", "file", "dashboard", "panel", "panel_id", "panel_type", "ref",
-   "instant", "expr"}
+   "instant", "needs", "expr"}
       every target of every panel; "instant" true means Grafana runs it as an instant
       query at the end of the range, false as a range query over the dashboard range;
-  {"kind": "annotation", "file", "dashboard", "annotation", "expr"}
+      "needs" is the optional part of the configuration without which the target
+      returns no data (its "dnspropNeeds" marker, e.g. "migration.web"), else null;
+  {"kind": "annotation", "file", "dashboard", "annotation", "needs", "expr"}
       every Prometheus annotation query (Grafana runs it as a range query over the
-      dashboard range);
+      dashboard range), "needs" as for panels;
   {"kind": "rule", "file", "group", "name", "type" ("record" or "alert"), "expr"}
       every recording rule and alert of the rule files.
 
@@ -135,6 +137,7 @@ def dashboard_queries(path, given):
             yield {"kind": "panel", "file": rel, "dashboard": uid, "panel": p.get("title"),
                    "panel_id": p.get("id"), "panel_type": p.get("type"),
                    "ref": t.get("refId"), "instant": bool(t.get("instant")) and not t.get("range"),
+                   "needs": t.get("dnspropNeeds"),
                    "expr": substitute(t["expr"], values, where)}
 
 
@@ -148,6 +151,7 @@ def annotation_queries(path, given):
         if "expr" not in a:
             continue
         yield {"kind": "annotation", "file": rel, "dashboard": uid, "annotation": a.get("name"),
+               "needs": a.get("dnspropNeeds"),
                "expr": substitute(a["expr"], values, f"{uid} annotation {a.get('name')!r}")}
 
 

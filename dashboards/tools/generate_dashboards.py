@@ -14,7 +14,12 @@ Conventions (../shared/ECOSYSTEM.md, docs/DASHBOARDS.md):
 - every panel has a title, a description and a unit;
 - state panels take max_over_time/min_over_time over [$__interval] with a minimum
   interval of 1m, so a flip shorter than one pixel's worth of time stays visible;
-- rate() takes $__rate_interval; instant "over the whole range" panels take $__range.
+- rate() takes $__rate_interval; instant "over the whole range" panels take $__range;
+- a target that returns data only with an optional part of the configuration carries
+  "dnspropNeeds": "<part>" (target(..., needs=WEB)): query_prometheus.py accepts no data
+  from it unless told the part is configured (--configured <part>), and
+  check_dashboards.py requires the marker on every target reading that part's metrics
+  (docs/DASHBOARDS.md "Optional queries").
 """
 import argparse
 import json
@@ -117,6 +122,29 @@ DAYS_LEFT_MAP = [
 ]
 YES_NO_MAP = value_map([(0, "no", "red"), (1, "yes", "green")])
 NEVER_MAP = value_map([(0, "never", "green")])
+# HTTP status of a web fetch: 0 is no response at all; below 400 the site is served
+# (value shown, green), from 400 an error (red).
+HTTP_STATUS_MAP = [
+    {"type": "value", "options": {"0": {"text": "no response", "color": "red", "index": 0}}},
+    {"type": "range", "options": {"from": 100, "to": 399,
+                                  "result": {"color": "green", "index": 1}}},
+    {"type": "range", "options": {"from": 400, "to": 999,
+                                  "result": {"color": "red", "index": 2}}},
+]
+# Days a certificate has left: expired (red), under 14 days (orange, the verdict's
+# finding and DnsPropCertificateExpiring), more (green); the number stays shown.
+CERT_DAYS_MAP = [
+    {"type": "range", "options": {"from": -1e308, "to": 0,
+                                  "result": {"text": "expired", "color": "red", "index": 0}}},
+    {"type": "range", "options": {"from": 0, "to": 14,
+                                  "result": {"color": "orange", "index": 1}}},
+    {"type": "range", "options": {"from": 14, "to": 1e308,
+                                  "result": {"color": "green", "index": 2}}},
+]
+
+# Optional parts of the configuration whose series exist only where they are configured
+# (see target(needs=...)).
+WEB = "migration.web"
 
 # ------------------------------------------------------------------ building blocks
 
@@ -149,7 +177,9 @@ class Layout:
         return i
 
 
-def target(expr, legend="", ref="A", instant=False, fmt="time_series"):
+def target(expr, legend="", ref="A", instant=False, fmt="time_series", needs=None):
+    """needs: the optional part of the configuration (WEB) without which the query
+    returns no data; stored as "dnspropNeeds" for query_prometheus.py."""
     t = {
         "datasource": DS,
         "editorMode": "code",
@@ -161,6 +191,8 @@ def target(expr, legend="", ref="A", instant=False, fmt="time_series"):
     }
     if fmt != "time_series":
         t["format"] = fmt
+    if needs:
+        t["dnspropNeeds"] = needs
     return t
 
 
@@ -756,6 +788,52 @@ def per_domain():
                            {"matcher": {"id": "byRegexp", "options": ".* servers lame"},
                             "properties": [{"id": "mappings", "value": value_map([(0, "no", "green"), (1, "lame", "red")])}]},
                        ]),
+        # [migration.web] only: every target here is marked needs=WEB.
+        row(lay, "Servers in parallel operation"),
+        table(lay, "Web fetches",
+              "The last fetch of every path from the old and the new web server "
+              "([migration.web]), per vantage, side, address, host and scheme: whether it "
+              "served the site (status below 400 and, over HTTPS, a certificate that "
+              "verifies, covers the host and has not expired), its HTTP status (no "
+              "response: timeout, refused or TLS handshake failed), how long it took, and "
+              "the days the presented certificate has left (HTTPS only). A new-side row "
+              "that does not serve keeps the verdict from SAFE (condition web); an old-side "
+              "one, drift and a certificate under 14 days are findings. Empty without "
+              "[migration.web].",
+              [target(f'max by (vantage, side, address, host, scheme, path) (dnsprop_web_up{{{D}}})',
+                      "", "A", True, "table", needs=WEB),
+               target(f'max by (vantage, side, address, host, scheme, path) (dnsprop_web_status_code{{{D}}})',
+                      "", "B", True, "table", needs=WEB),
+               target(f'max by (vantage, side, address, host, scheme, path) (dnsprop_web_response_seconds{{{D}}})',
+                      "", "C", True, "table", needs=WEB),
+               target(f'max by (vantage, side, address, host, scheme, path) ('
+                      f'(dnsprop_web_cert_expiry_timestamp_seconds{{{D}}} - time()) / 86400'
+                      f' + on (job, instance, vantage, domain, side, address, host) group_right ()'
+                      f' (0 * dnsprop_web_up{{{D}, scheme="https"}}))',
+                      "", "D", True, "table", needs=WEB)],
+              [("A", "Serves", "none", YES_NO_MAP),
+               ("B", "Status", "none", HTTP_STATUS_MAP),
+               ("C", "Response time", "s", None),
+               ("D", "Certificate days left", "d", CERT_DAYS_MAP)],
+              h=10, sort_by=("Serves", False)),
+        stat(lay, "Content drift",
+             "Per must_match path and host ([migration.web] must_match): whether the old "
+             "and the new web server serve different bodies (drift), worst over the "
+             "selected vantages. Visitors see one or the other depending on their "
+             "resolver: update both servers. A finding, never blocking SAFE "
+             "(DnsPropContentDrift).",
+             [target(f'max by (host, path) (dnsprop_web_content_drift{{{D}}})', "{{host}}{{path}}",
+                     instant=True, needs=WEB)],
+             "none", mappings=value_map([(0, "same", "green"), (1, "drift", "orange")]),
+             w=6, h=6, no_value="no must_match paths"),
+        state_timeline(lay, "Web servers serve the site",
+                       "Whether every fetch of each side's web server served the site, at "
+                       "every selected vantage for the whole slot (min_over_time): a "
+                       "failure of any path, address or scheme at any moment shows as no. "
+                       "The table above names the fetch.",
+                       [target(f'min by (side) (min_over_time(dnsprop_web_up{{{D}}}[$__interval]))',
+                               "{{side}} server serves the site", needs=WEB)],
+                       value_map([(0, "no", "red"), (1, "yes", "green")]), w=18, h=6),
     ]
     variables = [
         datasource_var(), JOB_VAR, VANTAGE_VAR,
@@ -783,7 +861,8 @@ def per_domain():
     ]
     return dashboard("dnsprop-domain", "dnsprop / Domain",
                      "One migration in detail: verdict, resolvers by state, country and "
-                     "operator, TTLs, errors, latency and ground truth. docs/DASHBOARDS.md",
+                     "operator, TTLs, errors, latency, ground truth and the web servers in "
+                     "parallel operation. docs/DASHBOARDS.md",
                      panels, variables, DASH_LINKS, annotations)
 
 

@@ -17,6 +17,14 @@ nothing). --allow-empty REGEX (repeatable) accepts no data from expressions whos
 label ("dashboard / panel [ref]", "dashboard / annotation name", "dashboard /
 variable name", "rule name") matches.
 
+Optional queries: a panel target or annotation marked "dnspropNeeds": "<part>" in the
+dashboard JSON (generate_dashboards.py target(..., needs=...)) reads series that exist
+only where that optional part of the configuration is set up (e.g. "migration.web":
+[migration.web]). No data from it is accepted (reported as "empty, needs <part>") unless
+--configured <part> (repeatable) says this Prometheus scrapes a dnsprop with that part
+configured, for the selected domain; then it must return data like any other query.
+An error is an error either way.
+
 Prints one line per expression (ok / EMPTY / ERROR) and exits 1 if any failed.
 Uses only the Python standard library plus extract_queries.py.
 """
@@ -57,6 +65,9 @@ def main():
     ap.add_argument("assignments", nargs="*", metavar="NAME=VALUE")
     ap.add_argument("--prometheus", required=True, help="base URL, e.g. http://127.0.0.1:9090")
     ap.add_argument("--allow-empty", action="append", default=[], metavar="REGEX")
+    ap.add_argument("--configured", action="append", default=[], metavar="PART",
+                    help="an optional part of the configuration (e.g. migration.web) the "
+                         "scraped dnsprop has: queries that need it must return data too")
     ap.add_argument("--timeout", type=float, default=30)
     ap.add_argument("--quiet", action="store_true", help="print only failures")
     args = ap.parse_args()
@@ -92,6 +103,9 @@ def main():
         must_have_data = not (q["kind"] == "rule" and q["type"] == "alert")
         if any(re.search(p, label) for p in args.allow_empty):
             must_have_data = False
+        needs = q.get("needs")
+        if needs and needs not in args.configured:
+            must_have_data = False
         if (q["kind"] == "panel" and not q["instant"]) or q["kind"] == "annotation":
             res = api(args.prometheus, "/api/v1/query_range",
                       {"query": q["expr"], "start": f"{now - range_s:.3f}", "end": f"{now:.3f}",
@@ -108,6 +122,9 @@ def main():
         if n == 0 and must_have_data:
             failed += 1
             print(f"EMPTY  {label}\n       {q['expr']}")
+        elif n == 0 and needs and needs not in args.configured:
+            if not args.quiet:
+                print(f"ok     {label}: empty, needs {needs} (not --configured)")
         elif not args.quiet:
             print(f"ok     {label}: {n} series")
     print(f"query_prometheus: {len(queries) - failed}/{len(queries)} ok")

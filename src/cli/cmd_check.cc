@@ -76,6 +76,13 @@ Outcome fromStore(const Config& config, const CheckOptions& o, const std::vector
       out.verdicts.push_back(unknownVerdict(d, now, std::string("unreadable round record: ") + e.what()));
       continue;
     }
+    // The config asks for web checks the monitor's last round did not run (it has not
+    // reloaded yet, or is older): the site is unverified, so the web condition fails.
+    if (record && !record->web) {
+      for (const auto& m : config.migrations) {
+        if (m.domain == d && m.web) record->web = WebChecks{m.web->must_match, {}};
+      }
+    }
     out.verdicts.push_back(decide(now, d, record, view.model, o.settings));
   }
   return out;

@@ -69,6 +69,23 @@ struct WatchedName {
   std::vector<RRType> types;
 };
 
+// [migration.web]: the web server's parallel operation (docs/CONFIG.md "[migration.web]").
+// Once per interval each path is fetched as each host from every old and new address
+// (Host header and TLS SNI of the host, connection to the address).
+struct WebCheckConfig {
+  std::vector<std::string> hosts;        // absolute names; default: the watched A/AAAA names
+  std::vector<std::string> paths = {"/"};
+  // Paths whose bodies must be the same on old and new (a canary file updated on both);
+  // fetched too. A difference is the "content drift" finding (shown, never blocking).
+  std::vector<std::string> must_match;
+  bool http = false;                     // scheme "http" or "both"
+  bool https = true;                     // scheme "https" (default) or "both"
+  std::uint16_t http_port = 80;
+  std::uint16_t https_port = 443;
+  // Trust store for the certificate check instead of the system roots (a private CA).
+  std::optional<std::filesystem::path> ca_file;
+};
+
 struct Migration {
   std::string domain;                  // absolute, lower-case, trailing dot ("shop.example.jp.")
   std::vector<WatchedName> watch;
@@ -83,6 +100,7 @@ struct Migration {
   // [migration.old] stop_date: when the old server is planned to be shut down (shown,
   // exported and alerted on when it comes before the earliest safe time; never decides).
   std::optional<WallTime> old_stop;
+  std::optional<WebCheckConfig> web;      // [migration.web]; absent: no web checks
 };
 
 struct Config {

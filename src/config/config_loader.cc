@@ -877,6 +877,90 @@ class Loader {
     return toWallTime(*dt);
   }
 
+  // A URL path to fetch: starts with '/', printable ASCII without spaces or a fragment.
+  std::string urlPath(const std::string& s, const Item& it) const {
+    const bool ok = !s.empty() && s.front() == '/' && s.size() <= 2048 &&
+                    std::all_of(s.begin(), s.end(), [](unsigned char c) { return c > ' ' && c < 0x7f && c != '#'; });
+    if (!ok) {
+      fail(*it.node, fmt::format("{}: \"{}\" is not a URL path (it must start with '/', with no spaces, "
+                                 "non-ASCII or '#'; percent-encode what needs it)",
+                                 it.path, s));
+    }
+    return s;
+  }
+
+  WebCheckConfig webCheck(const toml::table& t, const std::string& p, const Migration& mig) const {
+    checkKeys(t, fmt::format("in {}", p),
+              {"hosts", "paths", "must_match", "scheme", "http_port", "https_port", "ca_file"});
+    WebCheckConfig w;
+    if (auto items = strArray(t, "hosts", p)) {
+      if (items->empty()) fail(*t.get("hosts"), fmt::format("{}.hosts: must list at least one name", p));
+      for (auto& [written, it] : *items) {
+        const std::string full = written == "@" ? mig.domain : written.back() == '.' ? written : written + "." + mig.domain;
+        std::string why;
+        auto name = normaliseName(full, why);
+        if (!name) fail(*it.node, fmt::format("{}: \"{}\" {}", it.path, written, why));
+        if (std::find(w.hosts.begin(), w.hosts.end(), *name) != w.hosts.end()) {
+          fail(*it.node, fmt::format("{}: duplicate name \"{}\"", it.path, *name));
+        }
+        w.hosts.push_back(*name);
+      }
+    } else {
+      for (const WatchedName& n : mig.watch) {
+        const bool address = std::any_of(n.types.begin(), n.types.end(),
+                                         [](RRType ty) { return ty == RRType::A || ty == RRType::AAAA; });
+        if (address) w.hosts.push_back(n.name);
+      }
+      if (w.hosts.empty()) {
+        fail(t, fmt::format("{}: no watched name has an A or AAAA record to fetch the site as; list "
+                            "\"hosts\" (e.g. [\"www\"])",
+                            p));
+      }
+    }
+    auto pathList = [&](std::string_view key) {
+      std::vector<std::string> out;
+      if (auto items = strArray(t, key, p)) {
+        for (auto& [s, it] : *items) {
+          if (std::find(out.begin(), out.end(), s) != out.end()) {
+            fail(*it.node, fmt::format("{}: duplicate path \"{}\"", it.path, s));
+          }
+          out.push_back(urlPath(s, it));
+        }
+      }
+      return out;
+    };
+    if (t.get("paths")) {
+      w.paths = pathList("paths");
+      if (w.paths.empty()) fail(*t.get("paths"), fmt::format("{}.paths: must list at least one path", p));
+    }
+    w.must_match = pathList("must_match");
+    if (auto v = str(t, "scheme", p)) {
+      if (*v == "https") {
+        w.http = false, w.https = true;
+      } else if (*v == "http") {
+        w.http = true, w.https = false;
+      } else if (*v == "both") {
+        w.http = true, w.https = true;
+      } else {
+        fail(*t.get("scheme"), fmt::format("{}.scheme: \"{}\" is not one of \"https\", \"http\", \"both\"", p, *v));
+      }
+    }
+    if (auto v = integer(t, "http_port", p, 1, 65535)) w.http_port = static_cast<std::uint16_t>(*v);
+    if (auto v = integer(t, "https_port", p, 1, 65535)) w.https_port = static_cast<std::uint16_t>(*v);
+    if (auto v = str(t, "ca_file", p)) {
+      if (v->empty()) fail(*t.get("ca_file"), fmt::format("{}.ca_file: must not be empty", p));
+      w.ca_file = resolvePath(*v);
+      std::error_code ec;
+      if (!fs::is_regular_file(*w.ca_file, ec)) {
+        fail(*t.get("ca_file"), fmt::format("{}.ca_file: {} is not a readable file", p, w.ca_file->string()));
+      }
+    }
+    if (mig.new_side.addresses.empty()) {
+      fail(t, fmt::format("{}: [migration.new] lists no addresses to fetch the site from", p));
+    }
+    return w;
+  }
+
   std::vector<Migration> migrations(const toml::node& n) const {
     const Item list{&n, "migration"};
     const std::string_view expected = "an array of tables ([[migration]])";
@@ -889,7 +973,7 @@ class Loader {
       if (!m) wrongType({&e, mpath}, "a table");
       checkKeys(*m, fmt::format("in {}", mpath),
                 {"domain", "watch", "switch_time", "min_parallel", "delegation_grace",
-                 "parent_servers", "old", "new"});
+                 "parent_servers", "old", "new", "web"});
       Migration mig;
       const toml::node* dn = m->get("domain");
       if (!dn) fail(e, fmt::format("{}: missing required key \"domain\"", mpath));
@@ -923,6 +1007,9 @@ class Loader {
       }
       mig.old_side = old_side.exp;
       mig.new_side = new_side.exp;
+      if (const toml::table* w = optionalTable(*m, "web", join(mpath, "web"))) {
+        mig.web = webCheck(*w, join(mpath, "web"), mig);
+      }
       out.push_back(std::move(mig));
     }
     return out;

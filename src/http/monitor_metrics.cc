@@ -1,5 +1,6 @@
 #include "http/monitor_metrics.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace dnsprop {
@@ -92,6 +93,17 @@ MonitorMetrics::MonitorMetrics(prometheus::Registry& r, const std::string& vanta
       switch_seen_(gaugeFamily(r, vantage, "dnsprop_switch_seen_timestamp_seconds",
                                "When the monitor first saw the switch: the parent delegating to the new "
                                "servers only, or (address-only) the servers serving the new data (Unix time).")),
+      web_up_(gaugeFamily(r, vantage, "dnsprop_web_up",
+                          "1 when the fetch of the path served the site: status < 400 and, over HTTPS, a "
+                          "certificate that verifies, covers the host and has not expired.")),
+      web_status_(gaugeFamily(r, vantage, "dnsprop_web_status_code",
+                              "HTTP status of the last fetch of the path (0 without a response).")),
+      web_seconds_(gaugeFamily(r, vantage, "dnsprop_web_response_seconds",
+                               "Duration of the last fetch of the path.")),
+      web_cert_expiry_(gaugeFamily(r, vantage, "dnsprop_web_cert_expiry_timestamp_seconds",
+                                   "When the certificate the server presents for the host expires (Unix time).")),
+      web_drift_(gaugeFamily(r, vantage, "dnsprop_web_content_drift",
+                             "1 when a must_match path serves different bodies on the old and the new server.")),
       old_stop_(gaugeFamily(r, vantage, "dnsprop_old_stop_timestamp_seconds",
                             "When the old server is planned to be shut down ([migration.old] stop_date; "
                             "Unix time).")),
@@ -175,6 +187,7 @@ void MonitorMetrics::migration(const MigrationSnapshot& ms, const std::vector<Re
   if (ms.record.switch_time) gauge(switch_, {{"domain", domain}}).Set(unixSeconds(*ms.record.switch_time));
   if (ms.switch_seen) gauge(switch_seen_, {{"domain", domain}}).Set(unixSeconds(*ms.switch_seen));
   if (ms.record.old_stop) gauge(old_stop_, {{"domain", domain}}).Set(unixSeconds(*ms.record.old_stop));
+  if (ms.record.web) webSeries(domain, *ms.record.web, ms.verdict.evaluated);
   for (auto d : kDnssecStates) {
     gauge(dnssec_, {{"domain", domain}, {"state", std::string(toString(d))}}).Set(ms.truth.dnssec == d ? 1 : 0);
   }
@@ -235,6 +248,35 @@ void MonitorMetrics::migration(const MigrationSnapshot& ms, const std::vector<Re
   if (ms.earliest_safe.unbounded) earliest = HUGE_VAL;
   else if (ms.earliest_safe.at) earliest = unixSeconds(*ms.earliest_safe.at);
   gauge(earliest_, {{"domain", domain}}).Set(earliest);
+}
+
+void MonitorMetrics::webSeries(const std::string& domain, const WebChecks& web, WallTime now) {
+  for (const auto& f : web.fetches) {
+    if (f.outcome == FetchOutcome::NoRoute) continue;  // not fetched: no series rather than a false 0
+    const std::map<std::string, std::string> labels{{"domain", domain},
+                                                    {"side", std::string(toString(f.side))},
+                                                    {"address", f.address},
+                                                    {"host", f.host},
+                                                    {"scheme", f.https ? "https" : "http"},
+                                                    {"path", f.path}};
+    gauge(web_up_, labels).Set(serves(f, now) ? 1 : 0);
+    gauge(web_status_, labels).Set(f.outcome == FetchOutcome::Response ? f.status : 0);
+    gauge(web_seconds_, labels).Set(f.elapsed_seconds);
+    if (f.https && f.cert_not_after) {
+      gauge(web_cert_expiry_, {{"domain", domain}, {"side", std::string(toString(f.side))}, {"address", f.address},
+                               {"host", f.host}})
+          .Set(unixSeconds(*f.cert_not_after));
+    }
+  }
+  const WebJudgement j = judgeWeb(web, now);
+  std::set<std::string> hosts;
+  for (const auto& f : web.fetches) hosts.insert(f.host);
+  for (const auto& host : hosts) {
+    for (const auto& path : web.must_match) {
+      const bool drift = std::find(j.drift.begin(), j.drift.end(), host + path) != j.drift.end();
+      gauge(web_drift_, {{"domain", domain}, {"host", host}, {"path", path}}).Set(drift ? 1 : 0);
+    }
+  }
 }
 
 void MonitorMetrics::resolvers(const std::vector<ResolverInfo>& resolvers) {

@@ -73,6 +73,8 @@ class MonitorMetrics {
  private:
   using GaugeFamily = prometheus::Family<prometheus::Gauge>;
   prometheus::Gauge& gauge(GaugeFamily& f, const std::map<std::string, std::string>& labels);
+  // The dnsprop_web_* series of one migration's fetches ([migration.web]).
+  void webSeries(const std::string& domain, const WebChecks& web, WallTime now);
 
   GaugeFamily& resolvers_;
   GaugeFamily& ratio_;
@@ -84,6 +86,11 @@ class MonitorMetrics {
   GaugeFamily& blockers_;
   GaugeFamily& switch_;
   GaugeFamily& switch_seen_;
+  GaugeFamily& web_up_;
+  GaugeFamily& web_status_;
+  GaugeFamily& web_seconds_;
+  GaugeFamily& web_cert_expiry_;
+  GaugeFamily& web_drift_;
   GaugeFamily& old_stop_;
   GaugeFamily& auth_serving_;
   GaugeFamily& auth_lame_;

@@ -184,6 +184,7 @@ ul.conds .detail { overflow-wrap: anywhere; }
   const CONDITION_LABEL = {
     fresh: 'Fresh data', dnssec: 'DNSSEC', parent: 'Parent delegation', servers: 'Authoritative servers',
     resolvers: 'Resolvers on NEW', earliest_safe: 'Earliest safe time', min_parallel: 'Minimum parallel run',
+    web: 'New web server serves the site',
   };
   const BASIS_TEXT = {
     observed_old: 'the predicted expiry of the last OLD answer seen',
@@ -449,11 +450,37 @@ ul.conds .detail { overflow-wrap: anywhere; }
       conds.length ? list : h('p', null, DASH));
   }
 
-  function findingsSection(truth) {
-    const findings = arr(obj(truth).findings).map(str).filter((x) => x !== null);
+  function findingsSection(truth, v) {
+    const findings = arr(obj(truth).findings).concat(arr(obj(v).findings)).map(str).filter((x) => x !== null);
     return h('section', { class: 'fact', 'aria-label': 'Findings' }, h('h3', null, 'Findings'),
       findings.length ? h('ul', { class: 'findings' }, findings.map((f) => h('li', null, f)))
                       : h('p', null, 'None.'));
+  }
+
+  // ---- [migration.web]: the last fetch of every path from every old and new address ----
+  function webSection(web) {
+    const fetches = arr(web.fetches).map(obj);
+    if (!fetches.length) return null;
+    const certText = (f) => {
+      if (bool(f.https) !== true) return DASH;
+      if (bool(f.cert_seen) !== true) return 'none';
+      if (bool(f.cert_chain_ok) !== true) return 'invalid: ' + orDash(str(f.cert_error));
+      if (bool(f.cert_name_matches) !== true) return 'wrong name';
+      const until = num(f.cert_not_after_ms);
+      return until === null ? 'valid' : 'valid, ' + Math.floor((until - Date.now()) / 86400000) + ' days left';
+    };
+    const rows = fetches.map((f) => h('tr', null,
+      h('td', null, orDash(str(f.side))),
+      h('td', null, orDash(str(f.address))),
+      h('td', null, bool(f.https) === true ? 'https' : 'http'),
+      h('td', null, orDash(str(f.host)) + orDash(str(f.path))),
+      h('td', null, str(f.outcome) === 'response' ? String(num(f.status)) : orDash(str(f.outcome))),
+      h('td', null, certText(f)),
+      h('td', null, num(f.elapsed_seconds) === null ? DASH : Math.round(num(f.elapsed_seconds) * 1000) + ' ms')));
+    return h('section', { class: 'fact', 'aria-label': 'Web servers' }, h('h3', null, 'Web servers in parallel operation'),
+      h('table', { class: 'grid' },
+        h('thead', null, h('tr', null, ['Side', 'Address', 'Scheme', 'Host and path', 'Status', 'Certificate', 'Time'].map((t) => h('th', null, t)))),
+        h('tbody', null, rows)));
   }
 
   // ---- the chart of history[].ratio: inline SVG, 0-100 % against time ----
@@ -718,7 +745,8 @@ ul.conds .detail { overflow-wrap: anywhere; }
     try {
       card.append(verdictBox(v, fresh),
         h('div', { class: 'facts' }, progressFact(v), earliestFact(m, v, now), truthFact(m.truth)),
-        h('div', { class: 'facts wide' }, conditionsSection(v), findingsSection(m.truth)),
+        h('div', { class: 'facts wide' }, conditionsSection(v), findingsSection(m.truth, v)),
+        webSection(obj(obj(m.record).web)) || '',  // nothing without [migration.web]
         chartSection(m, domain, now),
         tableSection(domain, buildGrid(m, v, domain, resolverInfo), now, index));
     } catch (e) {

@@ -74,6 +74,9 @@ struct Monitor::Plan {
   std::vector<std::string> discovered;  // domains whose parent_servers came from discovery
   std::vector<std::string> excluded;    // selected resolvers the config excludes from the verdict
   std::size_t ipv6_left_out = 0;        // catalog IPv6 resolvers family "auto" left out (no route)
+  // [migration.web]: one prober per trust store ("" = the system roots), made with the
+  // plan so that a trust store that cannot be loaded fails start-up or the reload.
+  std::map<std::string, std::unique_ptr<WebProber>> web_probers;
   std::size_t probeSlots() const { return questions.size() * resolvers.size(); }
 };
 
@@ -164,6 +167,16 @@ void Monitor::saveFacts(const std::string& domain) {
 std::unique_ptr<Monitor::Plan> Monitor::buildPlan(Config config) const {
   auto plan = std::make_unique<Plan>();
   plan->config = std::move(config);
+  for (const Migration& m : plan->config.migrations) {
+    if (!m.web) continue;
+    const std::string key = m.web->ca_file ? m.web->ca_file->string() : std::string();
+    if (plan->web_probers.count(key) != 0) continue;
+    WebProberOptions o;
+    // A fetch must end well within the round: at most 10 s, and half an interval.
+    o.timeout = std::min<Duration>(std::chrono::seconds(10), plan->config.monitor.interval / 2);
+    o.ca_file = m.web->ca_file;
+    plan->web_probers[key] = std::make_unique<WebProber>(loop_, std::move(o));  // throws on a bad ca_file
+  }
   auto choice = selectConfiguredResolvers(plan->config.resolvers, host_ipv6_);
   plan->resolvers = std::move(choice.resolvers);
   plan->ipv6_left_out = choice.ipv6_left_out;
@@ -289,6 +302,9 @@ void Monitor::start() {
 
 void Monitor::stop() {
   stopping_ = true;
+  // Fetches in flight are cancelled without callbacks (the plan's probers go with it).
+  if (plan_) plan_->web_probers.clear();
+  if (pending_) pending_->web_probers.clear();
   discovery_.reset();
   runner_.reset();
   engine_.reset();
@@ -332,9 +348,97 @@ void Monitor::startRound() {
   if (!store_->beginRound()) {
     log::error("state database: cannot begin a round", {{"err", store_->lastError()}});
   }
+  dns_done_ = false;
+  startWebFetches();
   runner_->start(
       plan_->targets, rp, [this](std::size_t i, const dns::Observation& o) { onResult(i, o); },
-      [this] { roundDone(); });
+      [this] {
+        dns_done_ = true;
+        if (web_pending_ == 0) roundDone();
+      });
+}
+
+// [migration.web]: every path (and must_match path) as every host, over each configured
+// scheme, from every old and new address, once per round; the round ends when both the
+// DNS probes and these are done. An address of a family the host has no route for is
+// recorded as not fetched (NoRoute), never as down.
+void Monitor::startWebFetches() {
+  web_round_.clear();
+  web_pending_ = 0;
+  for (const Migration& m : plan_->config.migrations) {
+    if (!m.web) continue;
+    const WebCheckConfig& w = *m.web;
+    WebProber& prober = *plan_->web_probers.at(w.ca_file ? w.ca_file->string() : std::string());
+    std::vector<std::string> paths = w.paths;
+    for (const auto& p : w.must_match) {
+      if (std::find(paths.begin(), paths.end(), p) == paths.end()) paths.push_back(p);
+    }
+    web_round_[m.domain];  // the migration has a (possibly empty) list this round
+    for (ServerSide side : {ServerSide::Old, ServerSide::New}) {
+      const Expectation& e = side == ServerSide::Old ? m.old_side : m.new_side;
+      for (const Endpoint& address : e.addresses) {
+        for (const std::string& host : w.hosts) {
+          for (bool https : {false, true}) {
+            if ((https && !w.https) || (!https && !w.http)) continue;
+            for (const std::string& path : paths) {
+              WebFetch f;
+              f.side = side;
+              f.address = address.address();
+              f.host = host.substr(0, host.size() - (host.ends_with('.') ? 1 : 0));
+              f.https = https;
+              f.path = path;
+              if (address.family() == Endpoint::Family::V6 && !host_ipv6_) {
+                f.outcome = FetchOutcome::NoRoute;
+                f.error = "this host has no IPv6 route";
+                f.at = stableNow();
+                web_round_[m.domain].fetches.push_back(std::move(f));
+                continue;
+              }
+              WebRequest req;
+              req.host = f.host;
+              req.address = *Endpoint::parse(address.address(), https ? w.https_port : w.http_port);
+              req.https = https;
+              req.path = path;
+              // `done` never runs inside fetch(): counting after it is safe, and exact
+              // should fetch() throw (std::bad_alloc only).
+              prober.fetch(std::move(req), [this, domain = m.domain, f](const WebResult& r) mutable {
+                webFetched(domain, std::move(f), r);
+              });
+              ++web_pending_;
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+void Monitor::webFetched(const std::string& domain, WebFetch f, const WebResult& r) {
+  f.at = stableNow();
+  switch (r.outcome) {
+    case WebOutcome::Response: f.outcome = FetchOutcome::Response; break;
+    case WebOutcome::Timeout: f.outcome = FetchOutcome::Timeout; break;
+    case WebOutcome::ConnectFailed: f.outcome = FetchOutcome::ConnectFailed; break;
+    case WebOutcome::TlsFailed: f.outcome = FetchOutcome::TlsFailed; break;
+    case WebOutcome::Error: f.outcome = FetchOutcome::Error; break;
+  }
+  f.error = r.error;
+  f.status = r.status;
+  f.location = r.location;
+  f.body_bytes = r.body_bytes;
+  f.body_truncated = r.body_truncated;
+  f.body_sha256 = r.body_sha256;
+  f.elapsed_seconds = std::chrono::duration<double>(r.elapsed).count();
+  if (r.cert) {
+    f.cert_seen = true;
+    f.cert_chain_ok = r.cert->chain_ok;
+    f.cert_error = r.cert->chain_error;
+    f.cert_name_matches = r.cert->name_matches;
+    f.cert_not_after = r.cert->not_after;
+  }
+  web_round_[domain].fetches.push_back(std::move(f));
+  if (web_pending_ > 0) --web_pending_;
+  if (web_pending_ == 0 && dns_done_ && !stopping_) roundDone();
 }
 
 void Monitor::onResult(std::size_t index, const dns::Observation& o) {
@@ -442,6 +546,14 @@ void Monitor::roundDone() {
     rec.context = ctx;
     rec.switch_time = m.switch_time;
     rec.old_stop = m.old_stop;
+    if (m.web) {
+      WebChecks w = std::move(web_round_[m.domain]);
+      w.must_match = m.web->must_match;
+      std::sort(w.fetches.begin(), w.fetches.end(), [](const WebFetch& a, const WebFetch& b) {
+        return std::tie(a.side, a.host, a.https, a.path, a.address) < std::tie(b.side, b.host, b.https, b.path, b.address);
+      });
+      rec.web = std::move(w);
+    }
     rec.min_parallel = m.min_parallel;
     rec.delegation_grace = m.delegation_grace;
     store_->putFact(roundKey(m.domain), toJson(rec).dump());

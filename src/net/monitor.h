@@ -38,6 +38,7 @@
 #include "net/probe_engine.h"
 #include "net/round_runner.h"
 #include "net/uv_handle.h"
+#include "servers/web_probe.h"
 #include "store/confirmation_throttle.h"
 #include "store/state_store.h"
 #include "verdict/snapshot.h"
@@ -78,6 +79,8 @@ class Monitor {
   // Says once (start-up, and a reload that changes it) that IPv6 resolvers are left out.
   void logIpv6Choice(const Plan& plan) const;
   void startRound();
+  void startWebFetches();
+  void webFetched(const std::string& domain, WebFetch f, const WebResult& r);
   void onResult(std::size_t index, const dns::Observation& o);
   void roundDone();
   // Wall time that never runs backwards (FAULTS F18): a step back holds it still until
@@ -123,6 +126,12 @@ class Monitor {
   MonoTime round_started_{};
   std::uint64_t rounds_ = 0;
   bool stopping_ = false;
+  // [migration.web]: this round's fetches per domain, and what the round still waits
+  // for. The probers live in the plan; their callbacks capture `this`. Destroying a
+  // prober (stop(), a new plan, ~Monitor) cancels its fetches without calling them.
+  std::map<std::string, WebChecks> web_round_;
+  std::size_t web_pending_ = 0;
+  bool dns_done_ = false;
   mutable std::mutex snapshot_mutex_;
   std::shared_ptr<const MonitorSnapshot> snapshot_;
 };

@@ -35,7 +35,7 @@ constexpr Duration kRecommendedParallel = std::chrono::hours(24 * 14);
 constexpr ConditionId kConditions[] = {ConditionId::Fresh,     ConditionId::Dnssec,
                                        ConditionId::Parent,    ConditionId::Servers,
                                        ConditionId::Resolvers, ConditionId::EarliestSafe,
-                                       ConditionId::MinParallel};
+                                       ConditionId::MinParallel, ConditionId::Web};
 constexpr AnswerClass kClasses[] = {AnswerClass::New,      AnswerClass::Old,   AnswerClass::Mixed,
                                     AnswerClass::Other,    AnswerClass::Negative,
                                     AnswerClass::Stale,    AnswerClass::Error};
@@ -168,6 +168,7 @@ std::string_view toString(ConditionId c) {
     case ConditionId::Resolvers: return "resolvers";
     case ConditionId::EarliestSafe: return "earliest_safe";
     case ConditionId::MinParallel: return "min_parallel";
+    case ConditionId::Web: return "web";
   }
   return "fresh";
 }
@@ -213,6 +214,7 @@ nlohmann::json toJson(const RoundRecord& r) {
       {"old_stop_ms", msOrNull(r.old_stop)},
       {"min_parallel_ms", durMs(r.min_parallel)},
       {"delegation_grace_ms", durMs(r.delegation_grace)},
+      {"web", r.web ? toJson(*r.web) : nlohmann::json(nullptr)},
   };
 }
 
@@ -260,6 +262,7 @@ RoundRecord roundRecordFromJson(const nlohmann::json& j) {
   if (auto ms = optMs(j, "old_stop_ms")) r.old_stop = fromUnixMillis(*ms);
   r.min_parallel = fromMs(get<std::int64_t>(j, "min_parallel_ms"));
   r.delegation_grace = fromMs(get<std::int64_t>(j, "delegation_grace_ms"));
+  if (j.contains("web") && !j.at("web").is_null()) r.web = webChecksFromJson(j.at("web"));
   return r;
 }
 
@@ -275,7 +278,9 @@ Verdict decide(WallTime now, const std::string& domain, const std::optional<Roun
     v.summary = fmt::format("UNKNOWN: {} - no probe round recorded yet (is `dnsprop run` running "
                             "with this state directory?)",
                             domain);
-    for (auto id : kConditions) v.conditions.push_back({id, false, "no data"});
+    for (auto id : kConditions) {
+      if (id != ConditionId::Web) v.conditions.push_back({id, false, "no data"});
+    }
     v.earliest_safe.unbounded = true;
     return v;
   }
@@ -516,12 +521,20 @@ Verdict decide(WallTime now, const std::string& domain, const std::optional<Roun
     add(ConditionId::MinParallel, met, detail);
   }
 
+  // The new web server serves the site (only with [migration.web]): every path, from
+  // every new address the host can reach, status < 400 and a valid certificate.
+  if (r.web) {
+    const WebJudgement wj = judgeWeb(*r.web, now);
+    add(ConditionId::Web, wj.new_serves, wj.detail);
+    v.findings = wj.findings;
+  }
+
   // When SAFE becomes possible on what is known now.
   {
     bool known = !open_ended_blocker && !v.earliest_safe.unbounded && v.earliest_safe.at && parallel_until;
     for (const auto& c : v.conditions) {
       if (!c.met && (c.id == ConditionId::Dnssec || c.id == ConditionId::Parent || c.id == ConditionId::Servers ||
-                     c.id == ConditionId::Fresh)) {
+                     c.id == ConditionId::Fresh || c.id == ConditionId::Web)) {
         known = false;
       }
     }
@@ -540,7 +553,7 @@ Verdict decide(WallTime now, const std::string& domain, const std::optional<Roun
   } else if (!unknown.empty()) {
     v.status = VerdictStatus::Unknown;
     v.summary = fmt::format("UNKNOWN: {} - {}", domain, unknown.front());
-  } else if (all_met && v.conditions.size() == std::size(kConditions)) {
+  } else if (all_met && v.conditions.size() == std::size(kConditions) - (r.web ? 0 : 1)) {
     v.status = VerdictStatus::Safe;
     v.summary = fmt::format("SAFE: {} - all {} trusted resolvers answer NEW for at least {}; the old "
                             "server may be shut down",
@@ -627,6 +640,7 @@ nlohmann::json toJson(const Verdict& v) {
           {"trusted_new", v.trusted_new},
           {"shape", std::string(toString(v.shape))},
           {"unchanged", v.unchanged},
+          {"findings", v.findings},
           {"min_parallel_shortened_to_seconds",
            v.parallel_shortened_to
                ? nlohmann::json(std::chrono::duration_cast<seconds>(*v.parallel_shortened_to).count())
@@ -682,6 +696,7 @@ Verdict verdictFromJson(const nlohmann::json& j) {
   // Absent from the documents of monitors older than the migration shapes.
   if (j.contains("shape")) v.shape = parseEnum(kShapes, get<std::string>(j, "shape"), "shape");
   if (j.contains("unchanged")) v.unchanged = get<std::vector<std::string>>(j, "unchanged");
+  if (j.contains("findings")) v.findings = get<std::vector<std::string>>(j, "findings");
   if (j.contains("min_parallel_shortened_to_seconds") && !j.at("min_parallel_shortened_to_seconds").is_null()) {
     v.parallel_shortened_to = seconds(get<std::int64_t>(j, "min_parallel_shortened_to_seconds"));
   }
@@ -740,6 +755,7 @@ std::string renderText(const Verdict& v) {
                        formatRelative(*v.parallel_shortened_to), formatRelative(kRecommendedParallel));
   }
   if (v.safe_after) out += fmt::format("  SAFE possible after: {}\n", when(*v.safe_after, v.evaluated));
+  for (const auto& f : v.findings) out += fmt::format("  finding: {}\n", f);
   if (v.old_stop) {
     out += fmt::format("  old server planned off: {}{}\n", when(*v.old_stop, v.evaluated),
                        v.old_stop_too_early ? " - before the earliest safe time: keep it running longer" : "");

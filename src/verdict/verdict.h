@@ -26,6 +26,7 @@
 #include "model/ground_truth.h"
 #include "model/state.h"
 #include "model/target_state.h"
+#include "verdict/web_checks.h"
 
 namespace dnsprop {
 
@@ -71,6 +72,9 @@ struct RoundRecord {
   std::optional<WallTime> old_stop;   // [migration.old] stop_date (shown, never decides)
   Duration min_parallel{};
   Duration delegation_grace{};
+  // [migration.web]: this round's fetches of the old and new web servers; nullopt when
+  // the migration has no web checks.
+  std::optional<WebChecks> web;
   friend bool operator==(const RoundRecord&, const RoundRecord&) = default;
 };
 
@@ -113,7 +117,8 @@ struct Blocker {
 };
 
 // The five conditions of the rule plus the two guards, each with its finding.
-enum class ConditionId { Fresh, Dnssec, Parent, Servers, Resolvers, EarliestSafe, MinParallel };
+// Web: the new server serves the site; only for migrations with [migration.web].
+enum class ConditionId { Fresh, Dnssec, Parent, Servers, Resolvers, EarliestSafe, MinParallel, Web };
 std::string_view toString(ConditionId c);  // "fresh" "dnssec" "parent" "servers" ...
 
 struct Condition {
@@ -131,6 +136,9 @@ struct Verdict {
   std::optional<WallTime> data_at;     // the round it is based on
   std::vector<Condition> conditions;   // in ConditionId order
   std::vector<Blocker> blockers;       // ordered by name, type, resolver
+  // What the checks of the servers themselves found that does not block SAFE (content
+  // drift, the old server not serving, a certificate expiring; verdict/web_checks.h).
+  std::vector<std::string> findings;
   EarliestSafe earliest_safe;
   Duration hold{};                     // the hold window used
   // The earliest time SAFE is possible on what is known now (max of every bound), or

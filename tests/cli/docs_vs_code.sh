@@ -23,7 +23,7 @@ auth_port=$(free_port)
 user_args=(); [[ $(id -u) == 0 ]] && user_args=(--user=root)
 dnsmasq --keep-in-foreground --conf-file=/dev/null --no-resolv --no-hosts --bind-interfaces \
   --listen-address=127.0.0.1 --port="$resolver_port" --pid-file="$tmp/dnsmasq.pid" "${user_args[@]}" \
-  --address=/shop.example.test/192.0.2.10 --local-ttl=300 --log-facility="$tmp/dnsmasq.log" &
+  --address=/shop.example.test/127.0.0.10 --local-ttl=300 --log-facility="$tmp/dnsmasq.log" &
 dnsmasq_pid=$!
 mkdir -p "$tmp/nsd"
 cat > "$tmp/nsd/shop.example.test.zone" <<'ZONE'
@@ -31,8 +31,8 @@ $ORIGIN shop.example.test.
 $TTL 300
 @   IN SOA ns.shop.example.test. hostmaster.shop.example.test. 1 3600 600 86400 300
 @   IN NS  ns.shop.example.test.
-@   IN A   198.51.100.20
-www IN A   198.51.100.20
+@   IN A   127.0.0.20
+www IN A   127.0.0.20
 ns  IN A   127.0.0.1
 ZONE
 cat > "$tmp/nsd/nsd.conf" <<CONF
@@ -59,7 +59,7 @@ nsd -d -c "$tmp/nsd/nsd.conf" > "$tmp/nsd.log" 2>&1 &
 nsd_pid=$!
 trap 'kill "$dnsmasq_pid" "$nsd_pid" 2>/dev/null; cleanup' EXIT
 # drill (ldnsutils) asks NSD directly until it serves the zone.
-served() { drill -p "$auth_port" www.shop.example.test @127.0.0.1 A 2>/dev/null | grep -q '198\.51\.100\.20'; }
+served() { drill -p "$auth_port" www.shop.example.test @127.0.0.1 A 2>/dev/null | grep -q '127\.0\.0\.20'; }
 poll 10 served || fail "nsd does not serve the zone: $(cat "$tmp/nsd.log")"
 resolver="127.0.0.1:$resolver_port"
 new_server="127.0.0.1:$auth_port"
@@ -77,12 +77,19 @@ switch_time = 2026-11-20T10:00:00+09:00
 delegation_grace = "1d"
 min_parallel = "0s"
 [migration.old]
-addresses = ["192.0.2.10"]
+addresses = ["127.0.0.10"]
 servers = ["127.0.0.1:9"]
 $2
 [migration.new]
-addresses = ["198.51.100.20"]
+addresses = ["127.0.0.20"]
 servers = ["$new_server"]
+# The site's addresses are loopback ones nobody serves: the fetches fail at once, and
+# the web series exist (a web server with a certificate is web_e2e's business).
+[migration.web]
+scheme = "both"
+http_port = 9
+https_port = 9
+must_match = ["/canary.txt"]
 TOML
   } > "$tmp/dnsprop.toml"
 }

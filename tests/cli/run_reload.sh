@@ -46,6 +46,28 @@ grep -qE 'dnsprop\.toml:[0-9]+:[0-9]+' "$tmp/reply" || fail "no file:line:column
 metric_matches '^dnsprop_config_last_reload_successful\{[^}]*\} 0$' || fail "failed reload not in the metrics"
 cp "$tmp/good.toml" "$tmp/dnsprop.toml"
 
+# A [migration.web] trust store that exists but holds no certificate: the reload fails
+# (it is loaded with the plan, before anything changes), the daemon runs on.
+echo "not a certificate" > "$tmp/junk.pem"
+cat >> "$tmp/dnsprop.toml" <<TOML
+[[migration]]
+domain = "web.example.test"
+[migration.old]
+addresses = ["127.0.0.11"]
+[migration.new]
+addresses = ["127.0.0.12"]
+[migration.web]
+http_port = 9
+https_port = 9
+ca_file = "$tmp/junk.pem"
+TOML
+"$DNSPROP" --config.file "$tmp/dnsprop.toml" --config.check >/dev/null || fail "--config.check rejects a readable ca_file"
+code=$(curl -s -o "$tmp/reply" -w '%{http_code}' -X POST "$base/-/reload")
+[[ "$code" == 500 ]] || fail "POST /-/reload with an unusable ca_file: $code $(cat "$tmp/reply")"
+grep -q "CA file" "$tmp/reply" || fail "the reload error does not name the CA file: $(cat "$tmp/reply")"
+cp "$tmp/good.toml" "$tmp/dnsprop.toml"
+curl -sf "$base/-/ready" -o /dev/null || fail "the daemon did not survive an unusable ca_file"
+
 # Removing the migration again: its series go away (they do not freeze), its history stays.
 sed -i '/^\[\[migration\]\]/,$d' "$tmp/dnsprop.toml"
 kill -HUP "$pid"

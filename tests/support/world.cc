@@ -200,7 +200,7 @@ LoopbackWorld::LoopbackWorld(WorldOptions options) : options_(std::move(options)
   if (options_.block < 0 || options_.block > 9) {
     throw std::invalid_argument("WorldOptions.block must be 0..9");
   }
-  old_zone_.address = kOldV4;
+  old_zone_.address = oldAddress();
   old_zone_.address_v6 = kOldV6;
   old_zone_.ns = {kOldNs};
   old_zone_.ns_ttl = options_.ns_ttl_child_old;
@@ -209,7 +209,7 @@ LoopbackWorld::LoopbackWorld(WorldOptions options) : options_(std::move(options)
   old_zone_.negative_ttl = options_.negative_ttl;
   old_zone_.extra_records = {"mail A " + std::string(kOldMailV4)};
   if (options_.old_www_cname) old_zone_.www_cname = kOldCdnTarget;
-  new_zone_.address = kNewV4;
+  new_zone_.address = newAddress();
   new_zone_.address_v6 = kNewV6;
   new_zone_.ns = {kNewNs};
   new_zone_.ns_ttl = options_.ns_ttl_child_new;
@@ -376,8 +376,8 @@ std::string LoopbackWorld::cdnZone() const {
     << options_.negative_ttl << "\n"
     << "@ " << kStableTtl << " NS ns1.cdn.test.\n"
     << "ns1 " << kStableTtl << " A " << addr(kCdnHost) << "\n"
-    << kOldCdnTarget << " A " << kOldV4 << "\n"
-    << kNewCdnTarget << " A " << (options_.cdn_new_address.empty() ? kNewV4 : options_.cdn_new_address) << "\n";
+    << kOldCdnTarget << " A " << oldAddress() << "\n"
+    << kNewCdnTarget << " A " << (options_.cdn_new_address.empty() ? newAddress() : options_.cdn_new_address) << "\n";
   return z.str();
 }
 
@@ -416,8 +416,8 @@ DnsServer& LoopbackWorld::resolverServer(std::string_view name) {
   throw std::out_of_range("no world resolver named " + std::string(name));
 }
 
-std::string LoopbackWorld::oldAddress() const { return kOldV4; }
-std::string LoopbackWorld::newAddress() const { return kNewV4; }
+std::string LoopbackWorld::oldAddress() const { return options_.old_v4.empty() ? kOldV4 : options_.old_v4; }
+std::string LoopbackWorld::newAddress() const { return options_.new_v4.empty() ? kNewV4 : options_.new_v4; }
 std::string LoopbackWorld::oldAddressV6() const { return kOldV6; }
 std::string LoopbackWorld::newAddressV6() const { return kNewV6; }
 std::vector<std::string> LoopbackWorld::oldNs() const { return {kOldNs}; }

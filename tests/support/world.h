@@ -98,6 +98,11 @@ struct WorldOptions {
   // The address the CDN hands out for the NEW CNAME target; empty = newAddress(). Another
   // address tests that the CNAME target alone makes the answer NEW (Expectation::cnames).
   std::string cdn_new_address;
+  // The old and new IPv4 addresses of the site (apex and www A); empty = the
+  // documentation addresses 192.0.2.10 / 198.51.100.80. Loopback addresses where the
+  // test runs web servers (nginx) when the monitor fetches the site ([migration.web]).
+  std::string old_v4;
+  std::string new_v4;
   std::vector<WorldResolverSpec> resolvers = defaultWorldResolvers();
   Millis start_deadline = Millis(10000);  // per server
 };

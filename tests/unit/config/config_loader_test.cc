@@ -359,6 +359,40 @@ BOOST_AUTO_TEST_CASE(old_stop_date_and_external_url) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(web_checks_defaults_and_keys) {
+  const std::string sides =
+      "[migration.old]\naddresses = [\"192.0.2.1\"]\n[migration.new]\naddresses = [\"192.0.2.2\"]\n";
+  const Config none = parseConfig("[[migration]]\ndomain = \"example.jp\"\n" + sides, "x.toml");
+  BOOST_TEST(!none.migrations[0].web.has_value());  // nothing runs unless configured
+
+  // An empty table: https, "/", as every watched A/AAAA name (apex and www by default).
+  const Config d = parseConfig("[[migration]]\ndomain = \"example.jp\"\n" + sides + "[migration.web]\n", "x.toml");
+  BOOST_REQUIRE(d.migrations[0].web.has_value());
+  const WebCheckConfig& w = *d.migrations[0].web;
+  BOOST_TEST(w.https);
+  BOOST_TEST(!w.http);
+  BOOST_TEST(w.paths == std::vector<std::string>{"/"});
+  BOOST_TEST(w.hosts == (std::vector<std::string>{"example.jp.", "www.example.jp."}));
+  BOOST_TEST(w.https_port == 443);
+
+  const Config c = parseConfig("[[migration]]\ndomain = \"example.jp\"\n" + sides +
+                                   "[migration.web]\nhosts = [\"www\", \"shop.example.net.\"]\n"
+                                   "paths = [\"/\", \"/order?x=1\"]\nmust_match = [\"/canary.txt\"]\n"
+                                   "scheme = \"both\"\nhttp_port = 8080\nhttps_port = 8443\n",
+                               "x.toml");
+  const WebCheckConfig& x = *c.migrations[0].web;
+  BOOST_TEST(x.hosts == (std::vector<std::string>{"www.example.jp.", "shop.example.net."}));
+  BOOST_TEST(x.paths == (std::vector<std::string>{"/", "/order?x=1"}));
+  BOOST_TEST(x.must_match == std::vector<std::string>{"/canary.txt"});
+  BOOST_TEST((x.http && x.https));
+  BOOST_TEST(x.http_port == 8080);
+  BOOST_TEST(x.https_port == 8443);
+  BOOST_CHECK_THROW(parseConfig("[[migration]]\ndomain = \"example.jp\"\n" + sides +
+                                    "[migration.web]\nca_file = \"/nonexistent/ca.pem\"\n",
+                                "x.toml"),
+                    ConfigError);
+}
+
 BOOST_AUTO_TEST_CASE(watch_names_apex_relative_absolute) {
   const Config c = parseConfig(
       "[[migration]]\n"

@@ -86,4 +86,47 @@ BOOST_AUTO_TEST_CASE(switch_and_stop_times_exist_only_once_known) {
   BOOST_TEST(has(text, "dnsprop_switch_seen_timestamp_seconds" + labels), text);
 }
 
+BOOST_AUTO_TEST_CASE(web_series_per_fetch_and_drift_per_must_match_path) {
+  auto ms = snapshot();
+  ms.verdict.evaluated = at(1800000000);
+  WebFetch ok;
+  ok.side = ServerSide::New;
+  ok.address = "198.51.100.1";
+  ok.host = "www.shop.example.jp";
+  ok.path = "/canary.txt";
+  ok.outcome = FetchOutcome::Response;
+  ok.status = 200;
+  ok.elapsed_seconds = 0.5;
+  ok.body_sha256 = "v2";
+  ok.cert_seen = ok.cert_chain_ok = ok.cert_name_matches = true;
+  ok.cert_not_after = at(1800000000 + 86400 * 30);
+  WebFetch old = ok;
+  old.side = ServerSide::Old;
+  old.address = "192.0.2.1";
+  old.body_sha256 = "v1";
+  old.cert_name_matches = false;  // served, but not for this host: not up
+  WebFetch v6 = ok;
+  v6.address = "2001:db8::1";
+  v6.outcome = FetchOutcome::NoRoute;
+  ms.record.web = WebChecks{{"/canary.txt"}, {ok, old, v6}};
+  round(ms);
+  const auto text = render();
+  const std::string n =
+      "{vantage=\"tokyo\",address=\"198.51.100.1\",domain=\"shop.example.jp.\",host=\"www.shop.example.jp\","
+      "path=\"/canary.txt\",scheme=\"https\",side=\"new\"} ";
+  BOOST_TEST(has(text, "dnsprop_web_up" + n + "1\n"), text);
+  BOOST_TEST(has(text, "dnsprop_web_status_code" + n + "200\n"), text);
+  BOOST_TEST(has(text, "dnsprop_web_response_seconds" + n + "0.5\n"), text);
+  BOOST_TEST(has(text, "dnsprop_web_up{vantage=\"tokyo\",address=\"192.0.2.1\",domain=\"shop.example.jp.\","
+                       "host=\"www.shop.example.jp\",path=\"/canary.txt\",scheme=\"https\",side=\"old\"} 0\n"),
+             text);
+  BOOST_TEST(has(text, "dnsprop_web_cert_expiry_timestamp_seconds{vantage=\"tokyo\",address=\"198.51.100.1\","
+                       "domain=\"shop.example.jp.\",host=\"www.shop.example.jp\",side=\"new\"} 1802592000\n"),
+             text);
+  BOOST_TEST(has(text, "dnsprop_web_content_drift{vantage=\"tokyo\",domain=\"shop.example.jp.\","
+                       "host=\"www.shop.example.jp\",path=\"/canary.txt\"} 1\n"),
+             text);
+  BOOST_TEST(!has(text, "2001:db8::1"), text);  // not fetched: no series, rather than a false "down"
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -129,6 +129,36 @@ BOOST_AUTO_TEST_CASE(old_stop_date_is_flagged_when_it_comes_before_safe_and_neve
   BOOST_TEST(toString(f.decide().status) == toString(later.status));
 }
 
+// [migration.web]: the new server must serve the site; without web checks there is no
+// such condition at all.
+BOOST_AUTO_TEST_CASE(web_condition_blocks_safe_only_when_configured) {
+  Fixture f;
+  BOOST_TEST(f.decide().conditions.size() == 7u);  // no [migration.web]: no web condition
+  WebFetch fetch;
+  fetch.side = ServerSide::New;
+  fetch.address = "198.51.100.1";
+  fetch.host = "www.shop.test";
+  fetch.https = false;
+  fetch.outcome = FetchOutcome::Response;
+  fetch.status = 200;
+  f.rec.web = WebChecks{{}, {fetch}};
+  Verdict v = f.decide();
+  BOOST_TEST(toString(v.status) == "SAFE", v.summary);
+  BOOST_TEST(v.conditions.size() == 8u);
+  BOOST_TEST(condition(v, ConditionId::Web).met);
+
+  f.rec.web->fetches[0].status = 502;
+  v = f.decide();
+  BOOST_TEST(toString(v.status) == "NOT_YET", v.summary);
+  BOOST_TEST(!condition(v, ConditionId::Web).met);
+  BOOST_TEST(v.summary.find("web: 1 of 1 fetches of the new server fail: http://www.shop.test/ at 198.51.100.1: HTTP 502") !=
+                 std::string::npos,
+             v.summary);
+  BOOST_TEST(!v.safe_after.has_value());  // no prediction while the site is down
+  // The record keeps the fetches (what check reads back).
+  BOOST_TEST((roundRecordFromJson(toJson(f.rec)) == f.rec));
+}
+
 BOOST_AUTO_TEST_CASE(no_round_recorded_is_unknown) {
   Fixture f;
   const Verdict v = decide(f.now, kDomain, std::nullopt, f.model);
