@@ -34,18 +34,6 @@ std::string normalizeZone(std::string zone) {
   return zone;
 }
 
-bool isV6(const std::string& addr) { return addr.find(':') != std::string::npos; }
-
-// addr + port -> Endpoint; throws std::invalid_argument unless a loopback literal.
-Endpoint endpointFor(const std::string& addr, std::uint16_t port) {
-  socklen_t len = 0;
-  (void)makeSockaddr(addr, port, len);  // loopback check
-  auto ep = Endpoint::parse(isV6(addr) ? "[" + addr + "]:" + std::to_string(port)
-                                       : addr + ":" + std::to_string(port));
-  if (!ep) throw std::invalid_argument("bad address or port: " + addr + " " + std::to_string(port));
-  return *ep;
-}
-
 // "127.0.0.2@5353" or "127.0.0.2" (port 53) -> Endpoint.
 Endpoint parseAt(const std::string& text) {
   const auto at = text.find('@');
@@ -60,7 +48,7 @@ Endpoint parseAt(const std::string& text) {
     }
     port = static_cast<int>(v);
   }
-  return endpointFor(addr, static_cast<std::uint16_t>(port));
+  return loopbackEndpoint(addr, static_cast<std::uint16_t>(port));
 }
 
 std::filesystem::path requireBinary(const std::string& name) {
@@ -76,7 +64,7 @@ std::string rootHintsText(const ResolverOptions& o) {
   auto hints = o.root_hints;
   if (hints.empty()) hints.emplace_back("a.root.invalid.", kDeadRoot);
   for (const auto& [name, addr] : hints) {
-    (void)endpointFor(addr, 53);  // loopback only
+    (void)loopbackEndpoint(addr, 53);  // loopback only
     const std::string ns = normalizeZone(name);
     ss << ".\t3600000\tIN\tNS\t" << ns << "\n";
     ss << ns << "\t3600000\tIN\t" << (isV6(addr) ? "AAAA" : "A") << "\t" << addr << "\n";
@@ -417,7 +405,7 @@ ReadyProbe soaProbe(const Endpoint& ep, const std::string& zone) {
 
 std::unique_ptr<DnsServer> startNsd(const std::string& addr, std::uint16_t port,
                                     const Zones& zones) {
-  const Endpoint ep = endpointFor(addr, port);
+  const Endpoint ep = loopbackEndpoint(addr, port);
   const auto bin = requireBinary("nsd");
   TempDir dir("dnsprop-nsd");
   const auto names = writeZones(dir, zones, "nsd");
@@ -455,7 +443,7 @@ std::unique_ptr<DnsServer> startNsd(const std::string& addr, std::uint16_t port,
 
 std::unique_ptr<DnsServer> startKnot(const std::string& addr, std::uint16_t port,
                                      const Zones& zones) {
-  const Endpoint ep = endpointFor(addr, port);
+  const Endpoint ep = loopbackEndpoint(addr, port);
   const auto bin = requireBinary("knotd");
   (void)requireBinary("knotc");
   TempDir dir("dnsprop-knot");
@@ -500,7 +488,7 @@ std::unique_ptr<DnsServer> startKnot(const std::string& addr, std::uint16_t port
 
 std::unique_ptr<DnsServer> startUnbound(const std::string& addr, std::uint16_t port,
                                         const ResolverOptions& o) {
-  const Endpoint ep = endpointFor(addr, port);
+  const Endpoint ep = loopbackEndpoint(addr, port);
   rejectUnsupported(ServerKind::Unbound, o, true, true, true);
   const auto bin = requireBinary("unbound");
   TempDir dir("dnsprop-unbound");
@@ -567,7 +555,7 @@ std::unique_ptr<DnsServer> startUnbound(const std::string& addr, std::uint16_t p
 
 std::unique_ptr<DnsServer> startKresd(const std::string& addr, std::uint16_t port,
                                       const ResolverOptions& o) {
-  const Endpoint ep = endpointFor(addr, port);
+  const Endpoint ep = loopbackEndpoint(addr, port);
   rejectUnsupported(ServerKind::Kresd, o, false, true, true);
   const auto bin = requireBinary("kresd");
   TempDir dir("dnsprop-kresd");
@@ -592,7 +580,7 @@ std::unique_ptr<DnsServer> startKresd(const std::string& addr, std::uint16_t por
   auto hints = o.root_hints;
   if (hints.empty()) hints.emplace_back("a.root.invalid.", kDeadRoot);
   for (const auto& [name, a] : hints) {
-    (void)endpointFor(a, 53);
+    (void)loopbackEndpoint(a, 53);
     lua << "[" << luaQuote(normalizeZone(name)) << "] = " << luaQuote(a) << ", ";
   }
   lua << "})\n"
@@ -625,7 +613,7 @@ std::unique_ptr<DnsServer> startKresd(const std::string& addr, std::uint16_t por
 
 std::unique_ptr<DnsServer> startPdnsRecursor(const std::string& addr, std::uint16_t port,
                                              const ResolverOptions& o) {
-  const Endpoint ep = endpointFor(addr, port);
+  const Endpoint ep = loopbackEndpoint(addr, port);
   rejectUnsupported(ServerKind::PdnsRecursor, o, false, false, true);
   const auto bin = requireBinary("pdns_recursor");
   TempDir dir("dnsprop-pdns");
@@ -680,7 +668,7 @@ std::unique_ptr<DnsServer> startPdnsRecursor(const std::string& addr, std::uint1
 
 std::unique_ptr<DnsServer> startDnsmasq(const std::string& addr, std::uint16_t port,
                                         const ResolverOptions& o) {
-  const Endpoint ep = endpointFor(addr, port);
+  const Endpoint ep = loopbackEndpoint(addr, port);
   rejectUnsupported(ServerKind::Dnsmasq, o, false, false, false);
   const auto bin = requireBinary("dnsmasq");
   TempDir dir("dnsprop-dnsmasq");

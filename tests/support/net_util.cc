@@ -60,4 +60,15 @@ int bindSocket(const std::string& addr, std::uint16_t port, int type) {
   return fd.release();
 }
 
+bool isV6(const std::string& addr) { return addr.find(':') != std::string::npos; }
+
+Endpoint loopbackEndpoint(const std::string& addr, std::uint16_t port) {
+  socklen_t len = 0;
+  (void)makeSockaddr(addr, port, len);  // loopback check
+  auto ep = Endpoint::parse(isV6(addr) ? "[" + addr + "]:" + std::to_string(port)
+                                       : addr + ":" + std::to_string(port));
+  if (!ep) throw std::invalid_argument("bad address or port: " + addr + " " + std::to_string(port));
+  return *ep;
+}
+
 }  // namespace dnsprop::test

@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <string>
 
+#include "common/endpoint.h"
+
 namespace dnsprop::test {
 
 // A sockaddr for a literal IPv4/IPv6 address and a port (0 allowed, unlike Endpoint).
@@ -20,5 +22,12 @@ std::uint16_t boundPort(int fd);
 // addr:port; -1 with errno set on failure. TCP sockets get SO_REUSEADDR so a restarted
 // test server can take its port back while old connections sit in TIME_WAIT.
 int bindSocket(const std::string& addr, std::uint16_t port, int type);
+
+// Whether a literal address is IPv6 (holds a ':').
+bool isV6(const std::string& addr);
+
+// addr + port -> Endpoint. Throws std::invalid_argument unless `addr` is a loopback
+// literal and the port is not 0.
+Endpoint loopbackEndpoint(const std::string& addr, std::uint16_t port);
 
 }  // namespace dnsprop::test

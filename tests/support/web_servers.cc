@@ -17,18 +17,6 @@
 namespace dnsprop::test {
 namespace {
 
-bool isV6(const std::string& addr) { return addr.find(':') != std::string::npos; }
-
-// addr + port -> Endpoint; throws std::invalid_argument unless a loopback literal.
-Endpoint loopbackEndpoint(const std::string& addr, std::uint16_t port) {
-  socklen_t len = 0;
-  (void)makeSockaddr(addr, port, len);  // loopback check
-  auto ep = Endpoint::parse(isV6(addr) ? "[" + addr + "]:" + std::to_string(port)
-                                       : addr + ":" + std::to_string(port));
-  if (!ep) throw std::invalid_argument("bad address or port: " + addr + " " + std::to_string(port));
-  return *ep;
-}
-
 // Whether a TCP connection to `ep` is accepted now (a blocking connect on loopback is
 // answered at once: accepted, or refused).
 bool accepts(const Endpoint& ep) {
