@@ -21,6 +21,16 @@ test_pkgs=(
 want=("${build_pkgs[@]}")
 if [[ "${1:-}" == "--test" ]]; then
   want+=("${test_pkgs[@]}")
+  # The mail tests' SMTP server. Debian allows one mail server package at a time: where
+  # another one is installed (postfix, exim4, ...) it is kept, opensmtpd is not installed,
+  # and the tests that need a real one are skipped (tests/support/mail_servers.h).
+  other_mta=$(dpkg-query -W -f='${Package} ${Status}\n' 'postfix' 'exim4-daemon-*' 'sendmail-bin' 'msmtp-mta' \
+    'nullmailer' 'dma' 'courier-mta' 2>/dev/null | awk '/install ok installed/ { print $1; exit }' || true)
+  if [[ -z "$other_mta" ]]; then
+    want+=(opensmtpd)
+  elif ! command -v smtpd >/dev/null 2>&1; then
+    echo "install-deps: $other_mta is installed: opensmtpd not installed (it would replace it); the OpenSMTPD tests skip" >&2
+  fi
 fi
 
 missing=()

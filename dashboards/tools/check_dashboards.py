@@ -20,7 +20,8 @@ Dashboards (dashboards/grafana/*.json):
     series value as its time (useValueForTime) multiplies Unix seconds by 1000;
   - optional queries: a target or annotation that reads a metric existing only with an
     optional part of the configuration (OPTIONAL_METRICS: the dnsprop_web_* fetch
-    series need [migration.web]) carries "dnspropNeeds": "<part>", and one that carries
+    series need [migration.web], the dnsprop_mail_* series [migration.mail]) carries
+    "dnspropNeeds": "<part>", and one that carries
     it reads such a metric (query_prometheus.py accepts no data only from marked
     queries); no query variable reads one.
 Rules (dashboards/rules/*.rules.yml):
@@ -66,6 +67,9 @@ RUNBOOK_URL = ('{{ with printf "dnsprop_web_info{instance=%q}" $labels.instance 
 OPTIONAL_METRICS = {
     "migration.web": {"dnsprop_web_up", "dnsprop_web_status_code", "dnsprop_web_response_seconds",
                       "dnsprop_web_cert_expiry_timestamp_seconds", "dnsprop_web_content_drift"},
+    "migration.mail": {"dnsprop_mail_accepts", "dnsprop_mail_rcpt_code", "dnsprop_mail_starttls",
+                       "dnsprop_mail_response_seconds", "dnsprop_mail_checked_timestamp_seconds",
+                       "dnsprop_mail_cert_expiry_timestamp_seconds", "dnsprop_mail_fetch_port_up"},
 }
 
 problems = []

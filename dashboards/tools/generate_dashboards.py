@@ -16,7 +16,7 @@ Conventions (../shared/ECOSYSTEM.md, docs/DASHBOARDS.md):
   interval of 1m, so a flip shorter than one pixel's worth of time stays visible;
 - rate() takes $__rate_interval; instant "over the whole range" panels take $__range;
 - a target that returns data only with an optional part of the configuration carries
-  "dnspropNeeds": "<part>" (target(..., needs=WEB)): query_prometheus.py accepts no data
+  "dnspropNeeds": "<part>" (target(..., needs=WEB or MAIL)): query_prometheus.py accepts no data
   from it unless told the part is configured (--configured <part>), and
   check_dashboards.py requires the marker on every target reading that part's metrics
   (docs/DASHBOARDS.md "Optional queries").
@@ -142,9 +142,23 @@ CERT_DAYS_MAP = [
                                   "result": {"color": "green", "index": 2}}},
 ]
 
+# Reply code to RCPT TO of a mail exchange: 0 is no reply (the dialogue ended before),
+# 2xx accepted (green), 4xx deferred (orange: greylisting, not accepted yet), 5xx refused
+# (red); the code stays shown.
+RCPT_CODE_MAP = [
+    {"type": "value", "options": {"0": {"text": "no reply", "color": "red", "index": 0}}},
+    {"type": "range", "options": {"from": 200, "to": 299,
+                                  "result": {"color": "green", "index": 1}}},
+    {"type": "range", "options": {"from": 400, "to": 499,
+                                  "result": {"color": "orange", "index": 2}}},
+    {"type": "range", "options": {"from": 500, "to": 599,
+                                  "result": {"color": "red", "index": 3}}},
+]
+
 # Optional parts of the configuration whose series exist only where they are configured
 # (see target(needs=...)).
 WEB = "migration.web"
+MAIL = "migration.mail"
 
 # ------------------------------------------------------------------ building blocks
 
@@ -178,7 +192,7 @@ class Layout:
 
 
 def target(expr, legend="", ref="A", instant=False, fmt="time_series", needs=None):
-    """needs: the optional part of the configuration (WEB) without which the query
+    """needs: the optional part of the configuration (WEB, MAIL) without which the query
     returns no data; stored as "dnspropNeeds" for query_prometheus.py."""
     t = {
         "datasource": DS,
@@ -789,7 +803,7 @@ def per_domain():
                             "properties": [{"id": "mappings", "value": value_map([(0, "no", "green"), (1, "lame", "red")])}]},
                        ]),
         # [migration.web] only: every target here is marked needs=WEB.
-        row(lay, "Servers in parallel operation"),
+        row(lay, "Web servers in parallel operation"),
         table(lay, "Web fetches",
               "The last fetch of every path from the old and the new web server "
               "([migration.web]), per vantage, side, address, host and scheme: whether it "
@@ -834,6 +848,59 @@ def per_domain():
                        [target(f'min by (side) (min_over_time(dnsprop_web_up{{{D}}}[$__interval]))',
                                "{{side}} server serves the site", needs=WEB)],
                        value_map([(0, "no", "red"), (1, "yes", "green")]), w=18, h=6),
+        # [migration.mail] only: every target here is marked needs=MAIL.
+        row(lay, "Mail servers in parallel operation"),
+        table(lay, "Mail servers",
+              "The last SMTP exchange with every address of the old and the new mail "
+              "server ([migration.mail]; asked every mail.every, 10 minutes by default, up "
+              "to RCPT TO, never DATA), per vantage, side and address: whether it accepts "
+              "mail for the recipient (postmaster@domain: MAIL FROM:<> and RCPT accepted, "
+              "and on the new side with mail.starttls a completed STARTTLS), the reply code "
+              "to RCPT (no reply: the dialogue ended before; 4xx deferred, e.g. "
+              "greylisting; 5xx refused), whether STARTTLS completed, how long the exchange "
+              "took, how long ago it was (older than 3 x mail.every + 60 s it no longer "
+              "counts), and the days the certificate presented after STARTTLS has left. A "
+              "new-side row that does not accept keeps the verdict from SAFE (condition "
+              "mail); the old side and the certificates are findings. Empty without "
+              "[migration.mail].",
+              [target(f'max by (vantage, side, address) (dnsprop_mail_accepts{{{D}}})',
+                      "", "A", True, "table", needs=MAIL),
+               target(f'max by (vantage, side, address) (dnsprop_mail_rcpt_code{{{D}}})',
+                      "", "B", True, "table", needs=MAIL),
+               target(f'max by (vantage, side, address) (dnsprop_mail_starttls{{{D}}})',
+                      "", "C", True, "table", needs=MAIL),
+               target(f'max by (vantage, side, address) (dnsprop_mail_response_seconds{{{D}}})',
+                      "", "D", True, "table", needs=MAIL),
+               target(f'max by (vantage, side, address) (time() - dnsprop_mail_checked_timestamp_seconds{{{D}}})',
+                      "", "E", True, "table", needs=MAIL),
+               target(f'max by (vantage, side, address) ('
+                      f'(dnsprop_mail_cert_expiry_timestamp_seconds{{{D}}} - time()) / 86400)',
+                      "", "F", True, "table", needs=MAIL)],
+              [("A", "Accepts", "none", YES_NO_MAP),
+               ("B", "RCPT reply", "none", RCPT_CODE_MAP),
+               ("C", "STARTTLS", "none", value_map([(0, "no", "orange"), (1, "yes", "green")])),
+               ("D", "Response time", "s", None),
+               ("E", "Last asked", "s", None),
+               ("F", "Certificate days left", "d", CERT_DAYS_MAP)],
+              h=8, sort_by=("Accepts", False)),
+        stat(lay, "Old server POP3/IMAP ports",
+             "Per address and port of the old server listed in mail.fetch_ports: whether "
+             "it still accepts a connection (open at any selected vantage). Open: keep "
+             "fetching mail from the old server until the verdict says SAFE, senders may "
+             "still deliver there; closed: mail left there can no longer be fetched. "
+             "Shown, never blocking SAFE.",
+             [target(f'max by (address, port) (dnsprop_mail_fetch_port_up{{{D}}})',
+                     "{{address}} port {{port}}", instant=True, needs=MAIL)],
+             "none", mappings=value_map([(0, "closed", "orange"), (1, "open", "green")]),
+             w=6, h=6, no_value="no fetch_ports"),
+        state_timeline(lay, "Mail servers accept mail",
+                       "Whether every address of each side's mail server accepted mail for "
+                       "the recipient, at every selected vantage for the whole slot "
+                       "(min_over_time): a refusal, a deferral or a failed exchange at any "
+                       "moment shows as no. The table above names the address.",
+                       [target(f'min by (side) (min_over_time(dnsprop_mail_accepts{{{D}}}[$__interval]))',
+                               "{{side}} server accepts mail", needs=MAIL)],
+                       value_map([(0, "no", "red"), (1, "yes", "green")]), w=18, h=6),
     ]
     variables = [
         datasource_var(), JOB_VAR, VANTAGE_VAR,
@@ -861,8 +928,8 @@ def per_domain():
     ]
     return dashboard("dnsprop-domain", "dnsprop / Domain",
                      "One migration in detail: verdict, resolvers by state, country and "
-                     "operator, TTLs, errors, latency, ground truth and the web servers in "
-                     "parallel operation. docs/DASHBOARDS.md",
+                     "operator, TTLs, errors, latency, ground truth and the web and mail "
+                     "servers in parallel operation. docs/DASHBOARDS.md",
                      panels, variables, DASH_LINKS, annotations)
 
 

@@ -48,6 +48,7 @@ int main(int argc, char** argv) {
   addHistoryCommand(app, g, action);
   addResolversCommand(app, g, action);
   addInitCommand(app, g, action);
+  addPreflightCommand(app, g, action);
   addVersionCommand(app, g, action);
 
   try {

@@ -43,6 +43,7 @@ void addStatusCommand(CLI::App& app, GlobalOptions& g, Action& action);
 void addHistoryCommand(CLI::App& app, GlobalOptions& g, Action& action);
 void addResolversCommand(CLI::App& app, GlobalOptions& g, Action& action);
 void addInitCommand(CLI::App& app, GlobalOptions& g, Action& action);
+void addPreflightCommand(CLI::App& app, GlobalOptions& g, Action& action);
 void addVersionCommand(CLI::App& app, GlobalOptions& g, Action& action);
 
 int main(int argc, char** argv);

@@ -17,6 +17,7 @@
 #include <prometheus/registry.h>
 
 #include "cli/cli.h"
+#include "cli/one_round.h"
 #include "cli/store_view.h"
 #include "common/duration.h"
 #include "common/log.h"
@@ -59,6 +60,42 @@ Verdict unknownVerdict(const std::string& domain, WallTime now, const std::strin
   return v;
 }
 
+// A migration whose config here asks for server checks ([migration.web], .mail,
+// .traffic) that the verdict has no condition for: the monitor runs an older config (not
+// reloaded, a reload that failed) or an older dnsprop. Those checks count as failed, so a
+// verdict computed without them can never be SAFE here.
+void requireConfiguredChecks(Verdict& v, const Migration& m) {
+  const std::pair<ConditionId, bool> wanted[] = {
+      {ConditionId::Web, m.web.has_value()}, {ConditionId::Mail, m.mail.has_value()},
+      {ConditionId::Traffic, m.traffic.has_value()}};
+  for (const auto& [id, configured] : wanted) {
+    if (!configured) continue;
+    const bool present = std::any_of(v.conditions.begin(), v.conditions.end(),
+                                     [id = id](const Condition& c) { return c.id == id; });
+    if (present) continue;
+    v.conditions.push_back({id, false,
+                            fmt::format("configured here, but the monitor has not applied [migration.{}] (reload it)",
+                                        toString(id))});
+    if (v.status == VerdictStatus::Safe) {
+      v.status = VerdictStatus::NotYet;
+      v.summary = fmt::format("NOT_YET: {} - {}: {}", v.domain, toString(id), v.conditions.back().detail);
+      v.safe_after.reset();
+    }
+  }
+}
+
+// The mail checks of the last round were made for another [migration.mail] (recipient,
+// STARTTLS rule or the new addresses differ): they say nothing about the configured one.
+bool mailMatchesConfig(const MailChecks& mc, const MailCheckConfig& c) {
+  if (mc.recipient != c.recipient || mc.require_starttls != c.require_starttls) return false;
+  std::set<std::string> asked, configured;
+  for (const auto& e : mc.exchanges) {
+    if (e.side == ServerSide::New) asked.insert(e.address);
+  }
+  for (const auto& a : c.new_addresses) configured.insert(a.address());
+  return asked == configured;
+}
+
 Outcome fromStore(const Config& config, const CheckOptions& o, const std::vector<std::string>& domains, WallTime now) {
   Outcome out;
   const StoreView view =
@@ -83,12 +120,30 @@ Outcome fromStore(const Config& config, const CheckOptions& o, const std::vector
         if (m.domain == d && m.web) record->web = WebChecks{m.web->must_match, {}};
       }
     }
+    // Likewise for mail checks (also when they were made for another [migration.mail]):
+    // the new mail server counts as not asked.
+    if (record) {
+      for (const auto& m : config.migrations) {
+        if (m.domain == d && m.mail && (!record->mail || !mailMatchesConfig(*record->mail, *m.mail))) {
+          record->mail = MailChecks{m.mail->recipient, m.mail->require_starttls, m.mail->every, {}, {}};
+        }
+        if (m.domain == d && m.traffic && !record->traffic) {
+          TrafficCheck t;
+          t.access_log = m.traffic->access_log.string();
+          t.window = m.traffic->window;
+          t.max_requests = m.traffic->max_requests;
+          t.error = "the monitor has not counted it yet";
+          record->traffic = t;
+        }
+      }
+    }
     out.verdicts.push_back(decide(now, d, record, view.model, o.settings));
   }
   return out;
 }
 
-Outcome fromUrl(const CheckOptions& o, const std::vector<std::string>& domains, WallTime now) {
+Outcome fromUrl(const CheckOptions& o, const std::vector<std::string>& domains, WallTime now,
+                const std::optional<Config>& config) {
   Outcome out;
   std::string url = o.url;
   if (url.size() < 5 || url.compare(url.size() - 5, 5, ".json") != 0) {
@@ -111,8 +166,13 @@ Outcome fromUrl(const CheckOptions& o, const std::vector<std::string>& domains, 
         std::chrono::duration<double>(doc.at("interval_seconds").get<double>()));
     std::map<std::string, Verdict> by_domain;
     for (const auto& m : doc.at("migrations")) {
-      Verdict v = verdictFromJson(m.at("verdict"));
-      by_domain[v.domain] = recheckFreshness(std::move(v), now, interval, o.settings);
+      Verdict v = recheckFreshness(verdictFromJson(m.at("verdict")), now, interval, o.settings);
+      if (config) {
+        for (const auto& mig : config->migrations) {
+          if (mig.domain == v.domain) requireConfiguredChecks(v, mig);
+        }
+      }
+      by_domain[v.domain] = std::move(v);
     }
     for (const auto& d : domains) {
       auto it = by_domain.find(d);
@@ -264,51 +324,18 @@ int reportFleet(const FleetOutcome& f, const CheckOptions& o, WallTime now, cons
   return exitCode(overall);
 }
 
-// One round of the monitor of our own, in a throw-away state directory.
+// One round of the monitor of our own, in a throw-away state directory (cli/one_round.h).
 Outcome live(Config config, const std::vector<std::string>& domains) {
   Outcome out;
   out.source = "live survey (one round)";
-  char tmpl[] = "/tmp/dnsprop-check-XXXXXX";
-  const char* dir = mkdtemp(tmpl);
-  if (dir == nullptr) {
-    out.error = "cannot create a temporary state directory";
+  std::shared_ptr<const MonitorSnapshot> snap;
+  try {
+    snap = runOneRound(std::move(config), std::chrono::seconds(10));
+  } catch (const std::exception& e) {
+    out.error = e.what();
     return out;
   }
-  struct Cleanup {
-    std::string path;
-    ~Cleanup() {
-      std::error_code ec;
-      std::filesystem::remove_all(path, ec);
-    }
-  } cleanup{dir};
-  config.monitor.state_dir = dir;
-  config.monitor.interval = std::chrono::seconds(2);  // spread the round over 1 s
-  uv::Loop loop;
-  SystemClock clock;
-  auto registry = std::make_shared<prometheus::Registry>();
-  auto monitor = std::make_unique<Monitor>(loop.get(), clock, config, registry);
-  uv::UvPtr<uv_timer_t> poll(uv::allocHandle<uv_timer_t>());
-  uv_timer_init(loop.get(), poll.get());
-  struct Ctx {
-    Monitor* monitor;
-    uv_loop_t* loop;
-  } ctx{monitor.get(), loop.get()};
-  poll->data = &ctx;
-  uv_timer_start(
-      poll.get(),
-      [](uv_timer_t* t) {
-        auto* c = static_cast<Ctx*>(t->data);
-        if (c->monitor->roundsCompleted() >= 1) {
-          c->monitor->stop();
-          uv_timer_stop(t);
-          uv_stop(c->loop);
-        }
-      },
-      50, 50);
-  monitor->start();
-  uv_run(loop.get(), UV_RUN_DEFAULT);
-  const auto snap = monitor->snapshot();
-  const WallTime now = clock.wall();
+  const WallTime now = SystemClock().wall();
   for (const auto& d : domains) {
     auto it = std::find_if(snap->migrations.begin(), snap->migrations.end(),
                            [&](const MigrationSnapshot& m) { return m.domain == d; });
@@ -325,7 +352,6 @@ Outcome live(Config config, const std::vector<std::string>& domains) {
     }
     out.verdicts.push_back(std::move(v));
   }
-  monitor.reset();
   return out;
 }
 
@@ -436,7 +462,7 @@ void addCheckCommand(CLI::App& app, GlobalOptions& g, Action& action) {
             });
             out = live(std::move(c), domains);
           } else if (!o.url.empty()) {
-            out = fromUrl(o, domains, now);
+            out = fromUrl(o, domains, now, config);
           } else {
             out = fromStore(*config, o, domains, now);
           }

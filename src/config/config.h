@@ -29,6 +29,10 @@ struct MonitorSettings {
   // Where parent-server discovery starts (migrations without parent_servers); empty =
   // the IANA root servers. Loopback test worlds set their fake root here.
   std::vector<Endpoint> root_hints;
+  // Not a config key: the one-round commands (`check --live`, `preflight`) run with a
+  // short interval and set this as the web and mail checks' timeout instead of their
+  // default (at most 10 s and 30 s, and half the interval).
+  std::optional<Duration> server_timeout;
 };
 
 struct WebSettings {
@@ -86,6 +90,35 @@ struct WebCheckConfig {
   std::optional<std::filesystem::path> ca_file;
 };
 
+// [migration.mail]: the mail server's parallel operation (docs/CONFIG.md "[migration.mail]").
+// Every `every`, each old and new mail server address is asked, over SMTP, whether it
+// would take mail for `recipient` (banner, EHLO, STARTTLS, MAIL FROM:<>, RCPT, then RSET
+// and QUIT; never DATA), and the old server's `fetch_ports` whether they still answer.
+struct MailCheckConfig {
+  std::vector<Endpoint> old_addresses;   // default: [migration.old] addresses (port ignored)
+  std::vector<Endpoint> new_addresses;   // default: [migration.new] addresses
+  std::uint16_t port = 25;
+  std::string recipient;                 // default "postmaster@<domain>"
+  std::string helo_name;                 // empty: this host's name (uv_os_gethostname)
+  // The name the certificate is checked against (and SNI). Empty: per side, the side's
+  // first MX name, else the other side's, else the domain.
+  std::string tls_name;
+  bool require_starttls = true;          // key "starttls": the new server must offer it and complete the handshake
+  Duration every = std::chrono::minutes(10);
+  std::vector<std::uint16_t> fetch_ports;  // POP3/IMAP ports of the old server to check (connect only)
+  std::optional<std::filesystem::path> ca_file;
+};
+
+// [migration.traffic]: the traffic the old server still receives (docs/CONFIG.md
+// "[migration.traffic]"), from its web server's access log when `dnsprop run` runs on the
+// old server itself.
+struct TrafficCheckConfig {
+  std::filesystem::path access_log;       // Common/Combined Log Format, followed across rotation
+  Duration window = std::chrono::hours(24);
+  std::uint64_t max_requests = 0;         // at most this many in the window: no traffic
+  std::vector<std::string> vhosts;        // count only these virtual hosts (a leading vhost field); empty: all
+};
+
 struct Migration {
   std::string domain;                  // absolute, lower-case, trailing dot ("shop.example.jp.")
   std::vector<WatchedName> watch;
@@ -101,6 +134,8 @@ struct Migration {
   // exported and alerted on when it comes before the earliest safe time; never decides).
   std::optional<WallTime> old_stop;
   std::optional<WebCheckConfig> web;      // [migration.web]; absent: no web checks
+  std::optional<MailCheckConfig> mail;    // [migration.mail]; absent: no mail checks
+  std::optional<TrafficCheckConfig> traffic;  // [migration.traffic]; absent: no traffic condition
 };
 
 struct Config {

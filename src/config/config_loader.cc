@@ -961,6 +961,131 @@ class Loader {
     return w;
   }
 
+  // [migration.mail]; `mig` has its domain and sides already.
+  MailCheckConfig mailCheck(const toml::table& t, const std::string& p, const Migration& mig) const {
+    checkKeys(t, fmt::format("in {}", p),
+              {"old_addresses", "new_addresses", "port", "recipient", "helo_name", "tls_name", "starttls", "every",
+               "fetch_ports", "ca_file"});
+    MailCheckConfig m;
+    auto addressList = [&](std::string_view key, const std::vector<Endpoint>& fallback) {
+      auto items = strArray(t, key, p);
+      if (!items) return fallback;
+      std::vector<Endpoint> out;
+      for (auto& [s, it] : *items) {
+        Endpoint ep = address(s, it);
+        if (std::find(out.begin(), out.end(), ep) != out.end()) {
+          fail(*it.node, fmt::format("{}: duplicate address \"{}\"", it.path, s));
+        }
+        out.push_back(ep);
+      }
+      return out;
+    };
+    m.old_addresses = addressList("old_addresses", mig.old_side.addresses);
+    m.new_addresses = addressList("new_addresses", mig.new_side.addresses);
+    // The default (the web server's addresses) would ask the wrong machine when the new MX
+    // lives elsewhere (a mail provider): a permissive server there could pass the check
+    // while the real MX was never asked.
+    if (!t.get("new_addresses")) {
+      for (const std::string& mx : mig.new_side.mx) {
+        if (mx != mig.domain && !mx.ends_with("." + mig.domain)) {
+          fail(t, fmt::format("{}: the new MX host {} is not in {}: list its addresses in \"new_addresses\" (by "
+                              "default the mail server is asked at [migration.new] addresses)",
+                              p, mx, mig.domain));
+        }
+      }
+    }
+    if (m.new_addresses.empty()) {
+      fail(t, fmt::format("{}: no address of the new mail server: list \"new_addresses\" (or addresses in "
+                          "[migration.new])",
+                          p));
+    }
+    if (auto v = integer(t, "port", p, 1, 65535)) m.port = static_cast<std::uint16_t>(*v);
+    const std::string domain = mig.domain.substr(0, mig.domain.size() - 1);
+    m.recipient = "postmaster@" + domain;
+    if (auto v = str(t, "recipient", p)) {
+      const auto at = v->find('@');
+      const bool ok = at != std::string::npos && at > 0 && at + 1 < v->size() && v->size() <= 254 &&
+                      std::all_of(v->begin(), v->end(), [](unsigned char c) {
+                        return c > ' ' && c < 0x7f && c != '<' && c != '>' && c != '"' && c != '\\';
+                      });
+      if (!ok) {
+        fail(*t.get("recipient"), fmt::format("{}.recipient: \"{}\" is not an address like \"postmaster@{}\" "
+                                              "(ASCII, no spaces, quotes or angle brackets)",
+                                              p, *v, domain));
+      }
+      m.recipient = *v;
+    }
+    auto hostName = [&](std::string_view key) -> std::string {
+      auto v = str(t, key, p);
+      if (!v) return {};
+      std::string why;
+      auto name = normaliseName(*v, why);
+      if (!name) fail(*t.get(key), fmt::format("{}.{}: \"{}\" {}", p, key, *v, why));
+      return name->substr(0, name->size() - 1);
+    };
+    m.helo_name = hostName("helo_name");
+    m.tls_name = hostName("tls_name");
+    if (auto v = boolean(t, "starttls", p)) m.require_starttls = *v;
+    if (auto d = duration(t, "every", p)) {
+      if (*d < std::chrono::seconds(1)) {
+        fail(*t.get("every"), fmt::format("{}.every: must be at least 1s", p));
+      }
+      m.every = *d;
+    }
+    if (const toml::node* n = t.get("fetch_ports")) {
+      const std::string fp = join(p, "fetch_ports");
+      if (!n->is_array()) wrongType({n, fp}, "an array of port numbers like [993, 995]");
+      std::size_t i = 0;
+      for (const toml::node& e : *n->as_array()) {
+        const std::string ep = index(fp, i++);
+        const auto v = e.value_exact<std::int64_t>();
+        if (!v) wrongType({&e, ep}, "a port number from 1 to 65535");
+        if (*v < 1 || *v > 65535) fail(e, fmt::format("{}: {} is out of range (expected 1 to 65535)", ep, *v));
+        const auto port = static_cast<std::uint16_t>(*v);
+        if (std::find(m.fetch_ports.begin(), m.fetch_ports.end(), port) != m.fetch_ports.end()) {
+          fail(e, fmt::format("{}: duplicate port {}", ep, port));
+        }
+        m.fetch_ports.push_back(port);
+      }
+    }
+    if (auto v = str(t, "ca_file", p)) {
+      if (v->empty()) fail(*t.get("ca_file"), fmt::format("{}.ca_file: must not be empty", p));
+      m.ca_file = resolvePath(*v);
+      std::error_code ec;
+      if (!fs::is_regular_file(*m.ca_file, ec)) {
+        fail(*t.get("ca_file"), fmt::format("{}.ca_file: {} is not a readable file", p, m.ca_file->string()));
+      }
+    }
+    return m;
+  }
+
+  // [migration.traffic]
+  TrafficCheckConfig trafficCheck(const toml::table& t, const std::string& p, const Migration& mig) const {
+    checkKeys(t, fmt::format("in {}", p), {"access_log", "window", "max_requests", "vhosts"});
+    TrafficCheckConfig c;
+    const toml::node* log = t.get("access_log");
+    if (!log) fail(t, fmt::format("{}: missing required key \"access_log\" (the old web server's access log)", p));
+    const std::string written = nonEmptyStr({log, join(p, "access_log")});
+    c.access_log = resolvePath(written);
+    if (auto d = duration(t, "window", p)) {
+      if (*d < std::chrono::minutes(1)) fail(*t.get("window"), fmt::format("{}.window: must be at least 1m", p));
+      c.window = *d;
+    }
+    if (auto v = integer(t, "max_requests", p, 0, 1000000000)) c.max_requests = static_cast<std::uint64_t>(*v);
+    if (auto items = strArray(t, "vhosts", p)) {
+      for (auto& [written_host, it] : *items) {
+        const std::string full = written_host == "@" ? mig.domain
+                                 : written_host.back() == '.' ? written_host
+                                                              : written_host + "." + mig.domain;
+        std::string why;
+        auto name = normaliseName(full, why);
+        if (!name) fail(*it.node, fmt::format("{}: \"{}\" {}", it.path, written_host, why));
+        c.vhosts.push_back(name->substr(0, name->size() - 1));
+      }
+    }
+    return c;
+  }
+
   std::vector<Migration> migrations(const toml::node& n) const {
     const Item list{&n, "migration"};
     const std::string_view expected = "an array of tables ([[migration]])";
@@ -973,7 +1098,7 @@ class Loader {
       if (!m) wrongType({&e, mpath}, "a table");
       checkKeys(*m, fmt::format("in {}", mpath),
                 {"domain", "watch", "switch_time", "min_parallel", "delegation_grace",
-                 "parent_servers", "old", "new", "web"});
+                 "parent_servers", "old", "new", "web", "mail", "traffic"});
       Migration mig;
       const toml::node* dn = m->get("domain");
       if (!dn) fail(e, fmt::format("{}: missing required key \"domain\"", mpath));
@@ -1009,6 +1134,12 @@ class Loader {
       mig.new_side = new_side.exp;
       if (const toml::table* w = optionalTable(*m, "web", join(mpath, "web"))) {
         mig.web = webCheck(*w, join(mpath, "web"), mig);
+      }
+      if (const toml::table* ml = optionalTable(*m, "mail", join(mpath, "mail"))) {
+        mig.mail = mailCheck(*ml, join(mpath, "mail"), mig);
+      }
+      if (const toml::table* tr = optionalTable(*m, "traffic", join(mpath, "traffic"))) {
+        mig.traffic = trafficCheck(*tr, join(mpath, "traffic"), mig);
       }
       out.push_back(std::move(mig));
     }

@@ -104,6 +104,31 @@ MonitorMetrics::MonitorMetrics(prometheus::Registry& r, const std::string& vanta
                                    "When the certificate the server presents for the host expires (Unix time).")),
       web_drift_(gaugeFamily(r, vantage, "dnsprop_web_content_drift",
                              "1 when a must_match path serves different bodies on the old and the new server.")),
+      mail_accepts_(gaugeFamily(r, vantage, "dnsprop_mail_accepts",
+                                "1 when the mail server at the address took MAIL FROM:<> and RCPT TO the "
+                                "recipient (and, for the new side with starttls, completed STARTTLS) the last time "
+                                "it was asked.")),
+      mail_rcpt_(gaugeFamily(r, vantage, "dnsprop_mail_rcpt_code",
+                             "SMTP reply code to RCPT TO the recipient the last time (0 when the dialogue ended "
+                             "before).")),
+      mail_tls_(gaugeFamily(r, vantage, "dnsprop_mail_starttls",
+                            "1 when the last exchange completed a STARTTLS handshake.")),
+      mail_seconds_(gaugeFamily(r, vantage, "dnsprop_mail_response_seconds",
+                                "Duration of the last SMTP exchange with the address.")),
+      mail_checked_(gaugeFamily(r, vantage, "dnsprop_mail_checked_timestamp_seconds",
+                                "When the mail server at the address was last asked (Unix time; mail servers are "
+                                "asked every mail.every, not every round).")),
+      mail_cert_expiry_(gaugeFamily(r, vantage, "dnsprop_mail_cert_expiry_timestamp_seconds",
+                                    "When the certificate the mail server presents after STARTTLS expires (Unix "
+                                    "time).")),
+      mail_fetch_port_(gaugeFamily(r, vantage, "dnsprop_mail_fetch_port_up",
+                                   "1 when a POP3/IMAP port of the old server (mail.fetch_ports) accepts a "
+                                   "connection.")),
+      old_requests_(gaugeFamily(r, vantage, "dnsprop_old_requests",
+                                "Requests the old server's access log recorded in the [migration.traffic] window "
+                                "(absent while the log cannot be read).")),
+      old_last_request_(gaugeFamily(r, vantage, "dnsprop_old_last_request_timestamp_seconds",
+                                    "The newest request counted in the old server's access log (Unix time).")),
       old_stop_(gaugeFamily(r, vantage, "dnsprop_old_stop_timestamp_seconds",
                             "When the old server is planned to be shut down ([migration.old] stop_date; "
                             "Unix time).")),
@@ -188,6 +213,13 @@ void MonitorMetrics::migration(const MigrationSnapshot& ms, const std::vector<Re
   if (ms.switch_seen) gauge(switch_seen_, {{"domain", domain}}).Set(unixSeconds(*ms.switch_seen));
   if (ms.record.old_stop) gauge(old_stop_, {{"domain", domain}}).Set(unixSeconds(*ms.record.old_stop));
   if (ms.record.web) webSeries(domain, *ms.record.web, ms.verdict.evaluated);
+  if (ms.record.mail) mailSeries(domain, *ms.record.mail);
+  if (ms.record.traffic && ms.record.traffic->requests) {
+    gauge(old_requests_, {{"domain", domain}}).Set(static_cast<double>(*ms.record.traffic->requests));
+  }
+  if (ms.record.traffic && ms.record.traffic->last_request) {
+    gauge(old_last_request_, {{"domain", domain}}).Set(unixSeconds(*ms.record.traffic->last_request));
+  }
   for (auto d : kDnssecStates) {
     gauge(dnssec_, {{"domain", domain}, {"state", std::string(toString(d))}}).Set(ms.truth.dnssec == d ? 1 : 0);
   }
@@ -276,6 +308,25 @@ void MonitorMetrics::webSeries(const std::string& domain, const WebChecks& web, 
       const bool drift = std::find(j.drift.begin(), j.drift.end(), host + path) != j.drift.end();
       gauge(web_drift_, {{"domain", domain}, {"host", host}, {"path", path}}).Set(drift ? 1 : 0);
     }
+  }
+}
+
+void MonitorMetrics::mailSeries(const std::string& domain, const MailChecks& mail) {
+  for (const auto& e : mail.exchanges) {
+    if (e.outcome == MailOutcome::NoRoute) continue;  // not asked: no series rather than a false 0
+    const std::map<std::string, std::string> labels{
+        {"domain", domain}, {"side", std::string(toString(e.side))}, {"address", e.address}};
+    gauge(mail_accepts_, labels).Set(acceptsMail(e, mail.require_starttls && e.side == ServerSide::New) ? 1 : 0);
+    gauge(mail_rcpt_, labels).Set(e.rcpt_code);
+    gauge(mail_tls_, labels).Set(e.tls ? 1 : 0);
+    gauge(mail_seconds_, labels).Set(e.elapsed_seconds);
+    gauge(mail_checked_, labels).Set(unixSeconds(e.at));
+    if (e.tls && e.cert_not_after) gauge(mail_cert_expiry_, labels).Set(unixSeconds(*e.cert_not_after));
+  }
+  for (const auto& p : mail.fetch_ports) {
+    if (p.outcome == "no_route") continue;
+    gauge(mail_fetch_port_, {{"domain", domain}, {"address", p.address}, {"port", std::to_string(p.port)}})
+        .Set(p.outcome == "open" ? 1 : 0);
   }
 }
 

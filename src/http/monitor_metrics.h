@@ -75,6 +75,8 @@ class MonitorMetrics {
   prometheus::Gauge& gauge(GaugeFamily& f, const std::map<std::string, std::string>& labels);
   // The dnsprop_web_* series of one migration's fetches ([migration.web]).
   void webSeries(const std::string& domain, const WebChecks& web, WallTime now);
+  // The dnsprop_mail_* series of one migration's last mail checks ([migration.mail]).
+  void mailSeries(const std::string& domain, const MailChecks& mail);
 
   GaugeFamily& resolvers_;
   GaugeFamily& ratio_;
@@ -91,6 +93,15 @@ class MonitorMetrics {
   GaugeFamily& web_seconds_;
   GaugeFamily& web_cert_expiry_;
   GaugeFamily& web_drift_;
+  GaugeFamily& mail_accepts_;
+  GaugeFamily& mail_rcpt_;
+  GaugeFamily& mail_tls_;
+  GaugeFamily& mail_seconds_;
+  GaugeFamily& mail_checked_;
+  GaugeFamily& mail_cert_expiry_;
+  GaugeFamily& mail_fetch_port_;
+  GaugeFamily& old_requests_;
+  GaugeFamily& old_last_request_;
   GaugeFamily& old_stop_;
   GaugeFamily& auth_serving_;
   GaugeFamily& auth_lame_;

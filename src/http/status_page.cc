@@ -184,7 +184,8 @@ ul.conds .detail { overflow-wrap: anywhere; }
   const CONDITION_LABEL = {
     fresh: 'Fresh data', dnssec: 'DNSSEC', parent: 'Parent delegation', servers: 'Authoritative servers',
     resolvers: 'Resolvers on NEW', earliest_safe: 'Earliest safe time', min_parallel: 'Minimum parallel run',
-    web: 'New web server serves the site',
+    web: 'New web server serves the site', mail: 'New mail server accepts mail',
+    traffic: 'Old server no longer receives traffic',
   };
   const BASIS_TEXT = {
     observed_old: 'the predicted expiry of the last OLD answer seen',
@@ -483,6 +484,53 @@ ul.conds .detail { overflow-wrap: anywhere; }
         h('tbody', null, rows)));
   }
 
+  // ---- [migration.mail]: the last SMTP exchange with every old and new mail server ----
+  function mailSection(mail) {
+    const exchanges = arr(mail.exchanges).map(obj);
+    const ports = arr(mail.fetch_ports).map(obj);
+    if (!exchanges.length && !ports.length) return null;
+    const code = (c) => (num(c) ? String(num(c)) : DASH);
+    const tlsText = (e) => {
+      if (bool(e.tls) !== true) return bool(e.starttls_offered) === true ? 'offered, not made' : 'not offered';
+      if (bool(e.cert_chain_ok) !== true) return orDash(str(e.tls_version)) + ', certificate invalid: ' + orDash(str(e.cert_error));
+      if (bool(e.cert_name_matches) !== true) return orDash(str(e.tls_version)) + ', certificate not for ' + orDash(str(e.tls_name));
+      return orDash(str(e.tls_version)) + ', certificate valid';
+    };
+    const asked = (ms) => (num(ms) === null ? DASH : new Date(num(ms)).toISOString().replace('.000Z', 'Z'));
+    const rows = exchanges.map((e) => h('tr', null,
+      h('td', null, orDash(str(e.side))),
+      h('td', null, orDash(str(e.address)) + ':' + orDash(num(e.port))),
+      h('td', null, str(e.outcome) === 'completed' ? 'ended at ' + orDash(str(e.stage)) : orDash(str(e.outcome))),
+      h('td', null, tlsText(e)),
+      h('td', null, code(e.rcpt_code)),
+      h('td', null, orDash(str(e.last_reply) || str(e.error))),
+      h('td', null, asked(e.at_ms))));
+    const parts = [h('h3', null, 'Mail servers in parallel operation'),
+      h('p', null, 'Asked as a sending server would, for ' + orDash(str(mail.recipient)) + ' (never sending a message).'),
+      h('table', { class: 'grid' },
+        h('thead', null, h('tr', null, ['Side', 'Server', 'Dialogue', 'TLS', 'RCPT', 'Last reply', 'Asked'].map((t) => h('th', null, t)))),
+        h('tbody', null, rows))];
+    if (ports.length) {
+      parts.push(h('p', null, 'Old server, mail fetching (keep fetching from it until it is shut down): ' +
+        ports.map((p) => orDash(str(p.address)) + ' port ' + orDash(num(p.port)) + ' ' + orDash(str(p.outcome))).join(', ')));
+    }
+    return h('section', { class: 'fact', 'aria-label': 'Mail servers' }, ...parts);
+  }
+
+  // ---- [migration.traffic]: the requests the old server's access log recorded ----
+  function trafficSection(t) {
+    if (str(t.access_log) === null) return null;
+    const n = num(t.requests);
+    const days = num(t.window_ms) === null ? DASH : duration(num(t.window_ms) / 1000);
+    const text = n === null
+      ? 'The access log ' + orDash(str(t.access_log)) + ' cannot be read: ' + orDash(str(t.error)) + '.'
+      : n + ' request(s) in the last ' + days + ' (at most ' + orDash(num(t.max_requests)) + ' allowed), from ' +
+        orDash(str(t.access_log)) + (num(t.last_request_ms) === null ? '.' : '; the last at ' +
+        new Date(num(t.last_request_ms)).toISOString().replace('.000Z', 'Z') + '.');
+    return h('section', { class: 'fact', 'aria-label': 'Traffic on the old server' },
+      h('h3', null, 'Traffic on the old server'), h('p', null, text));
+  }
+
   // ---- the chart of history[].ratio: inline SVG, 0-100 % against time ----
   function chartSection(m, domain, now) {
     const pts = arr(m.history).map(obj)
@@ -747,6 +795,8 @@ ul.conds .detail { overflow-wrap: anywhere; }
         h('div', { class: 'facts' }, progressFact(v), earliestFact(m, v, now), truthFact(m.truth)),
         h('div', { class: 'facts wide' }, conditionsSection(v), findingsSection(m.truth, v)),
         webSection(obj(obj(m.record).web)) || '',  // nothing without [migration.web]
+        mailSection(obj(obj(m.record).mail)) || '',  // nothing without [migration.mail]
+        trafficSection(obj(obj(m.record).traffic)) || '',  // nothing without [migration.traffic]
         chartSection(m, domain, now),
         tableSection(domain, buildGrid(m, v, domain, resolverInfo), now, index));
     } catch (e) {

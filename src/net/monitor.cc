@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cmath>
 #include <set>
+#include <tuple>
+
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 
@@ -77,6 +80,9 @@ struct Monitor::Plan {
   // [migration.web]: one prober per trust store ("" = the system roots), made with the
   // plan so that a trust store that cannot be loaded fails start-up or the reload.
   std::map<std::string, std::unique_ptr<WebProber>> web_probers;
+  // [migration.mail]: likewise, one SMTP prober per trust store.
+  std::map<std::string, std::unique_ptr<SmtpProber>> smtp_probers;
+  std::string helo_name;  // this host's name, for migrations whose mail.helo_name is empty
   std::size_t probeSlots() const { return questions.size() * resolvers.size(); }
 };
 
@@ -173,9 +179,27 @@ std::unique_ptr<Monitor::Plan> Monitor::buildPlan(Config config) const {
     if (plan->web_probers.count(key) != 0) continue;
     WebProberOptions o;
     // A fetch must end well within the round: at most 10 s, and half an interval.
-    o.timeout = std::min<Duration>(std::chrono::seconds(10), plan->config.monitor.interval / 2);
+    o.timeout = plan->config.monitor.server_timeout.value_or(
+        std::min<Duration>(std::chrono::seconds(10), plan->config.monitor.interval / 2));
     o.ca_file = m.web->ca_file;
     plan->web_probers[key] = std::make_unique<WebProber>(loop_, std::move(o));  // throws on a bad ca_file
+  }
+  for (const Migration& m : plan->config.migrations) {
+    if (!m.mail) continue;
+    const std::string key = m.mail->ca_file ? m.mail->ca_file->string() : std::string();
+    if (plan->smtp_probers.count(key) != 0) continue;
+    SmtpProberOptions o;
+    // An exchange must end well within the round: at most 30 s, and half an interval.
+    o.timeout = plan->config.monitor.server_timeout.value_or(
+        std::min<Duration>(std::chrono::seconds(30), plan->config.monitor.interval / 2));
+    o.reach_timeout = std::min<Duration>(std::chrono::seconds(5), o.timeout);
+    o.ca_file = m.mail->ca_file;
+    plan->smtp_probers[key] = std::make_unique<SmtpProber>(loop_, std::move(o));  // throws on a bad ca_file
+  }
+  {
+    char host[256] = {};
+    std::size_t size = sizeof host;
+    plan->helo_name = uv_os_gethostname(host, &size) == 0 && host[0] != '\0' ? std::string(host) : "localhost";
   }
   auto choice = selectConfiguredResolvers(plan->config.resolvers, host_ipv6_);
   plan->resolvers = std::move(choice.resolvers);
@@ -303,8 +327,8 @@ void Monitor::start() {
 void Monitor::stop() {
   stopping_ = true;
   // Fetches in flight are cancelled without callbacks (the plan's probers go with it).
-  if (plan_) plan_->web_probers.clear();
-  if (pending_) pending_->web_probers.clear();
+  if (plan_) plan_->web_probers.clear(), plan_->smtp_probers.clear();
+  if (pending_) pending_->web_probers.clear(), pending_->smtp_probers.clear();
   discovery_.reset();
   runner_.reset();
   engine_.reset();
@@ -334,6 +358,7 @@ void Monitor::startRound() {
     const auto state_dir = plan_->config.monitor.state_dir;
     plan_ = std::move(pending_);
     plan_->config.monitor.state_dir = state_dir;  // the open store stays where it is
+    mail_due_.clear();  // a changed [migration.mail] is asked at once
     model_.setMaxGap(maxGap(plan_->config.monitor));
     rebuildEngine();
   }
@@ -350,11 +375,12 @@ void Monitor::startRound() {
   }
   dns_done_ = false;
   startWebFetches();
+  startMailChecks();
   runner_->start(
       plan_->targets, rp, [this](std::size_t i, const dns::Observation& o) { onResult(i, o); },
       [this] {
         dns_done_ = true;
-        if (web_pending_ == 0) roundDone();
+        maybeRoundDone();
       });
 }
 
@@ -438,7 +464,191 @@ void Monitor::webFetched(const std::string& domain, WebFetch f, const WebResult&
   }
   web_round_[domain].fetches.push_back(std::move(f));
   if (web_pending_ > 0) --web_pending_;
-  if (web_pending_ == 0 && dns_done_ && !stopping_) roundDone();
+  maybeRoundDone();
+}
+
+void Monitor::maybeRoundDone() {
+  if (dns_done_ && web_pending_ == 0 && mail_pending_ == 0 && !stopping_) roundDone();
+}
+
+namespace {
+
+// The name a side's mail server certificate should carry: the configured tls_name, else
+// the side's first MX name, else the other side's, else the domain.
+std::string mailTlsName(const Migration& m, ServerSide side) {
+  auto strip = [](const std::string& n) { return n.ends_with('.') ? n.substr(0, n.size() - 1) : n; };
+  if (!m.mail->tls_name.empty()) return m.mail->tls_name;
+  const Expectation& own = side == ServerSide::Old ? m.old_side : m.new_side;
+  const Expectation& other = side == ServerSide::Old ? m.new_side : m.old_side;
+  if (!own.mx.empty()) return strip(own.mx.front());
+  if (!other.mx.empty()) return strip(other.mx.front());
+  return strip(m.domain);
+}
+
+}  // namespace
+
+// [migration.mail]: every `every` (not every round: a mail server is not to be asked every
+// few seconds), an SMTP exchange with every old and new mail server address and a
+// connect to every fetch port of every old address. The round that starts them waits for
+// them; the rounds in between carry the last results (their times say how old).
+void Monitor::startMailChecks() {
+  mail_pending_ = 0;
+  mail_started_.clear();
+  const MonoTime now = clock_.monotonic();
+  for (const Migration& m : plan_->config.migrations) {
+    if (!m.mail) continue;
+    const MailCheckConfig& c = *m.mail;
+    auto due = mail_due_.find(m.domain);
+    if (due != mail_due_.end() && now < due->second) continue;
+    mail_due_[m.domain] = now + c.every;
+    SmtpProber& prober = *plan_->smtp_probers.at(c.ca_file ? c.ca_file->string() : std::string());
+    MailChecks& next = mail_next_[m.domain];
+    next = MailChecks{};
+    next.recipient = c.recipient;
+    next.require_starttls = c.require_starttls;
+    next.every = c.every;
+    for (ServerSide side : {ServerSide::Old, ServerSide::New}) {
+      for (const Endpoint& address : side == ServerSide::Old ? c.old_addresses : c.new_addresses) {
+        MailExchange e;
+        e.side = side;
+        e.address = address.address();
+        e.port = c.port;
+        e.tls_name = mailTlsName(m, side);
+        if (address.family() == Endpoint::Family::V6 && !host_ipv6_) {
+          e.outcome = MailOutcome::NoRoute;
+          e.error = "this host has no IPv6 route";
+          e.at = stableNow();
+          next.exchanges.push_back(std::move(e));
+          continue;
+        }
+        SmtpRequest req;
+        req.address = *Endpoint::parse(address.address(), c.port);
+        req.helo_name = c.helo_name.empty() ? plan_->helo_name : c.helo_name;
+        req.recipient = c.recipient;
+        req.tls_name = e.tls_name;
+        req.starttls = true;
+        // `done` never runs inside ask(): counting after it is safe, and exact should ask()
+        // throw (std::bad_alloc only).
+        prober.ask(std::move(req), [this, domain = m.domain, e](const SmtpResult& r) mutable {
+          mailAsked(domain, std::move(e), r);
+        });
+        ++mail_pending_;
+      }
+    }
+    for (const Endpoint& address : c.old_addresses) {
+      for (std::uint16_t port : c.fetch_ports) {
+        PortCheck pc;
+        pc.address = address.address();
+        pc.port = port;
+        if (address.family() == Endpoint::Family::V6 && !host_ipv6_) {
+          pc.outcome = "no_route";
+          pc.error = "this host has no IPv6 route";
+          pc.at = stableNow();
+          next.fetch_ports.push_back(std::move(pc));
+          continue;
+        }
+        prober.reach(*Endpoint::parse(address.address(), port),
+                     [this, domain = m.domain, pc](const ReachResult& r) mutable {
+                       MailStepGuard guard(*this);
+                       pc.at = stableNow();
+                       pc.outcome = std::string(toString(r.outcome));
+                       pc.error = r.error;
+                       mail_next_[domain].fetch_ports.push_back(std::move(pc));
+                     });
+        ++mail_pending_;
+      }
+    }
+    mail_started_.insert(m.domain);  // at the round's end, these results replace the last ones
+  }
+}
+
+void Monitor::mailAsked(const std::string& domain, MailExchange e, const SmtpResult& r) {
+  MailStepGuard guard(*this);
+  e.at = stableNow();
+  switch (r.outcome) {
+    case SmtpOutcome::Completed: e.outcome = MailOutcome::Completed; break;
+    case SmtpOutcome::Timeout: e.outcome = MailOutcome::Timeout; break;
+    case SmtpOutcome::ConnectFailed: e.outcome = MailOutcome::ConnectFailed; break;
+    case SmtpOutcome::TlsFailed: e.outcome = MailOutcome::TlsFailed; break;
+    case SmtpOutcome::ProtocolError: e.outcome = MailOutcome::ProtocolError; break;
+    case SmtpOutcome::Error: e.outcome = MailOutcome::Error; break;
+  }
+  e.error = r.error;
+  e.stage = std::string(toString(r.stage));
+  e.banner_code = r.banner.code;
+  e.ehlo_code = r.ehlo.code;
+  e.starttls_offered = r.starttls_offered;
+  e.starttls_code = r.starttls.code;
+  e.tls = r.tls;
+  e.tls_version = r.tls_version;
+  e.mail_from_code = r.mail_from.code;
+  e.rcpt_code = r.rcpt.code;
+  for (const SmtpReply* reply : {&r.rcpt, &r.mail_from, &r.starttls, &r.ehlo, &r.banner}) {
+    if (reply->code != 0) {
+      e.last_reply = fmt::format("{} {}", reply->code, reply->text);
+      break;
+    }
+  }
+  e.elapsed_seconds = std::chrono::duration<double>(r.elapsed).count();
+  if (r.cert) {
+    e.cert_seen = true;
+    e.cert_chain_ok = r.cert->chain_ok;
+    e.cert_error = r.cert->chain_error;
+    e.cert_name_matches = r.cert->name_matches;
+    e.cert_not_after = r.cert->not_after;
+  }
+  mail_next_[domain].exchanges.push_back(std::move(e));
+}
+
+// Whatever happens while a result is recorded (an exception is caught and logged by the
+// prober), the step is counted done and the round can end: a lost decrement would stop
+// every later round.
+Monitor::MailStepGuard::~MailStepGuard() {
+  if (monitor.mail_pending_ > 0) --monitor.mail_pending_;
+  try {
+    monitor.maybeRoundDone();
+  } catch (const std::exception& e) {
+    log::error("round end after a mail check failed", {{"err", e.what()}});
+  }
+}
+
+// [migration.traffic]: reads what the old web server appended to its access log since the
+// last round and counts the window. The log covers the whole window once it held a line
+// older than the window, or once it has been followed for a whole window.
+TrafficCheck Monitor::countTraffic(const Migration& m, WallTime now) {
+  const TrafficCheckConfig& c = *m.traffic;
+  TrafficCheck t;
+  t.access_log = c.access_log.string();
+  t.window = c.window;
+  t.max_requests = c.max_requests;
+  t.at = now;
+  std::string key = fmt::format("{}|{}", c.access_log.string(), c.window.count());
+  for (const auto& h : c.vhosts) key += "|" + h;
+  TrafficFollow& f = traffic_[m.domain];
+  if (!f.follower || f.key != key) {
+    AccessLogOptions o;
+    o.window = c.window;
+    o.hosts = c.vhosts;
+    f = TrafficFollow{key, std::make_unique<AccessLogFollower>(c.access_log, std::move(o)), std::nullopt};
+  }
+  AccessLogFollower& log = *f.follower;
+  for (int i = 0; i < 8 && log.poll(now).more; ++i) {
+  }
+  const auto& st = log.stats();
+  t.unparsed = st.unparsed;
+  if (st.missing) {
+    t.error = "no such file";
+    return t;
+  }
+  if (!log.lastError().empty()) {
+    t.error = log.lastError();
+    return t;
+  }
+  if (!f.first_read) f.first_read = now;
+  t.requests = log.requests(now);
+  t.last_request = log.lastRequest();
+  t.covered_since = st.too_old > 0 ? now - c.window : *f.first_read;
+  return t;
 }
 
 void Monitor::onResult(std::size_t index, const dns::Observation& o) {
@@ -554,6 +764,25 @@ void Monitor::roundDone() {
       });
       rec.web = std::move(w);
     }
+    if (m.mail) {
+      if (mail_started_.count(m.domain) != 0) {
+        MailChecks next = std::move(mail_next_[m.domain]);
+        std::sort(next.exchanges.begin(), next.exchanges.end(), [](const MailExchange& a, const MailExchange& b) {
+          return std::tie(a.side, a.address) < std::tie(b.side, b.address);
+        });
+        std::sort(next.fetch_ports.begin(), next.fetch_ports.end(), [](const PortCheck& a, const PortCheck& b) {
+          return std::tie(a.address, a.port) < std::tie(b.address, b.port);
+        });
+        mail_last_[m.domain] = std::move(next);
+      }
+      auto last = mail_last_.find(m.domain);
+      MailChecks mc = last != mail_last_.end() ? last->second : MailChecks{};
+      mc.recipient = m.mail->recipient;
+      mc.require_starttls = m.mail->require_starttls;
+      mc.every = m.mail->every;
+      rec.mail = std::move(mc);
+    }
+    if (m.traffic) rec.traffic = countTraffic(m, now);
     rec.min_parallel = m.min_parallel;
     rec.delegation_grace = m.delegation_grace;
     store_->putFact(roundKey(m.domain), toJson(rec).dump());

@@ -22,6 +22,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,8 @@
 #include "net/probe_engine.h"
 #include "net/round_runner.h"
 #include "net/uv_handle.h"
+#include "servers/access_log.h"
+#include "servers/smtp_probe.h"
 #include "servers/web_probe.h"
 #include "store/confirmation_throttle.h"
 #include "store/state_store.h"
@@ -81,6 +84,18 @@ class Monitor {
   void startRound();
   void startWebFetches();
   void webFetched(const std::string& domain, WebFetch f, const WebResult& r);
+  void startMailChecks();
+  void mailAsked(const std::string& domain, MailExchange e, const SmtpResult& r);
+  // Counts one mail check done when it goes out of scope, and ends the round if it was the last.
+  struct MailStepGuard {
+    Monitor& monitor;
+    explicit MailStepGuard(Monitor& m) : monitor(m) {}
+    ~MailStepGuard();
+    MailStepGuard(const MailStepGuard&) = delete;
+    MailStepGuard& operator=(const MailStepGuard&) = delete;
+  };
+  // Ends the round once the DNS probes, the web fetches and the mail checks are all done.
+  void maybeRoundDone();
   void onResult(std::size_t index, const dns::Observation& o);
   void roundDone();
   // Wall time that never runs backwards (FAULTS F18): a step back holds it still until
@@ -131,6 +146,23 @@ class Monitor {
   // prober (stop(), a new plan, ~Monitor) cancels its fetches without calling them.
   std::map<std::string, WebChecks> web_round_;
   std::size_t web_pending_ = 0;
+  // [migration.mail]: asked every mail.every, not every round. mail_next_ collects the
+  // exchanges started this round (domains in mail_started_); at the round's end they
+  // replace mail_last_, which every round's record carries.
+  std::map<std::string, MailChecks> mail_next_;
+  std::map<std::string, MailChecks> mail_last_;
+  std::map<std::string, MonoTime> mail_due_;
+  std::set<std::string> mail_started_;
+  std::size_t mail_pending_ = 0;
+  // [migration.traffic]: per domain, the access log followed (across rounds and reloads;
+  // a changed path, window or vhosts starts a new follower).
+  struct TrafficFollow {
+    std::string key;
+    std::unique_ptr<AccessLogFollower> follower;
+    std::optional<WallTime> first_read;  // the first poll that found the file
+  };
+  std::map<std::string, TrafficFollow> traffic_;
+  TrafficCheck countTraffic(const Migration& m, WallTime now);
   bool dns_done_ = false;
   mutable std::mutex snapshot_mutex_;
   std::shared_ptr<const MonitorSnapshot> snapshot_;

@@ -13,7 +13,7 @@
 #include <optional>
 #include <string_view>
 
-#include "servers/web_probe.h"
+#include "servers/cert_facts.h"
 
 namespace dnsprop::servers {
 

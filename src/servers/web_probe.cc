@@ -16,6 +16,7 @@
 #include "dnsprop/build_info.h"
 #include "net/uv_handle.h"
 #include "servers/cert_judge.h"
+#include "servers/host_name.h"
 
 namespace dnsprop {
 
@@ -87,24 +88,6 @@ bool slistAppend(SlistPtr& list, const std::string& line) {
   return true;
 }
 
-// A name for the URL, Host header and SNI: LDH labels (and '_', seen in the wild) or an
-// IPv4 literal. Anything else could break out of the URL or the CURLOPT_CONNECT_TO entry.
-bool validHost(std::string_view host) {
-  if (host.empty() || host.size() > 253 || host.front() == '.' || host.front() == '-') return false;
-  std::size_t label = 0;
-  for (char c : host) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '-' || c == '_' || c == '.';
-    if (!ok) return false;
-    if (c == '.') {
-      if (label == 0) return false;
-      label = 0;
-    } else if (++label > 63) {
-      return false;
-    }
-  }
-  return label > 0;
-}
 
 // Starts with '/', visible ASCII only (spaces and controls must be percent-encoded).
 bool validPath(std::string_view path) {
@@ -307,7 +290,7 @@ void WebProber::Impl::fetch(WebRequest request, std::function<void(const WebResu
 void WebProber::Impl::setUp(Fetch& f) {
   WebRequest& rq = f.request;
   if (!rq.host.empty() && rq.host.back() == '.') rq.host.pop_back();
-  if (!validHost(rq.host)) return failToStart(f, "invalid host name '" + rq.host + "'");
+  if (!servers::validHostName(rq.host)) return failToStart(f, "invalid host name '" + rq.host + "'");
   if (!validPath(rq.path)) return failToStart(f, "invalid path '" + rq.path + "'");
 
   f.digest.reset(EVP_MD_CTX_new());

@@ -50,6 +50,7 @@
 #include "common/clock.h"
 #include "common/duration.h"
 #include "common/endpoint.h"
+#include "servers/cert_facts.h"
 
 namespace dnsprop {
 
@@ -63,17 +64,6 @@ namespace dnsprop {
 enum class WebOutcome { Response, Timeout, ConnectFailed, TlsFailed, Error };
 // "response" "timeout" "connect_failed" "tls_failed" "error"
 std::string_view toString(WebOutcome o);
-
-// The server certificate as presented (depth 0), judged independently of the exchange.
-struct CertFacts {
-  bool chain_ok = false;              // verifies against the trust store (system roots, or ca_file)
-  std::string chain_error;            // OpenSSL's text for the first chain error ("certificate has expired"), empty when ok
-  bool name_matches = false;          // the certificate's names cover the requested host (X509_check_host)
-  std::optional<WallTime> not_after;  // expiry of the leaf
-  std::vector<std::string> names;     // DNS SANs (or CN when there are none)
-  std::string issuer;                 // one-line issuer DN ("C = JP, O = Example, CN = Example CA")
-  std::optional<WallTime> not_before;  // start of the leaf's validity
-};
 
 struct WebRequest {
   std::string host;      // the name for the URL, Host header and SNI, no trailing dot ("www.shop.example.jp")

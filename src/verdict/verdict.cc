@@ -35,7 +35,8 @@ constexpr Duration kRecommendedParallel = std::chrono::hours(24 * 14);
 constexpr ConditionId kConditions[] = {ConditionId::Fresh,     ConditionId::Dnssec,
                                        ConditionId::Parent,    ConditionId::Servers,
                                        ConditionId::Resolvers, ConditionId::EarliestSafe,
-                                       ConditionId::MinParallel, ConditionId::Web};
+                                       ConditionId::MinParallel, ConditionId::Web,
+                                       ConditionId::Mail,      ConditionId::Traffic};
 constexpr AnswerClass kClasses[] = {AnswerClass::New,      AnswerClass::Old,   AnswerClass::Mixed,
                                     AnswerClass::Other,    AnswerClass::Negative,
                                     AnswerClass::Stale,    AnswerClass::Error};
@@ -169,6 +170,8 @@ std::string_view toString(ConditionId c) {
     case ConditionId::EarliestSafe: return "earliest_safe";
     case ConditionId::MinParallel: return "min_parallel";
     case ConditionId::Web: return "web";
+    case ConditionId::Mail: return "mail";
+    case ConditionId::Traffic: return "traffic";
   }
   return "fresh";
 }
@@ -215,6 +218,8 @@ nlohmann::json toJson(const RoundRecord& r) {
       {"min_parallel_ms", durMs(r.min_parallel)},
       {"delegation_grace_ms", durMs(r.delegation_grace)},
       {"web", r.web ? toJson(*r.web) : nlohmann::json(nullptr)},
+      {"mail", r.mail ? toJson(*r.mail) : nlohmann::json(nullptr)},
+      {"traffic", r.traffic ? toJson(*r.traffic) : nlohmann::json(nullptr)},
   };
 }
 
@@ -263,6 +268,8 @@ RoundRecord roundRecordFromJson(const nlohmann::json& j) {
   r.min_parallel = fromMs(get<std::int64_t>(j, "min_parallel_ms"));
   r.delegation_grace = fromMs(get<std::int64_t>(j, "delegation_grace_ms"));
   if (j.contains("web") && !j.at("web").is_null()) r.web = webChecksFromJson(j.at("web"));
+  if (j.contains("mail") && !j.at("mail").is_null()) r.mail = mailChecksFromJson(j.at("mail"));
+  if (j.contains("traffic") && !j.at("traffic").is_null()) r.traffic = trafficCheckFromJson(j.at("traffic"));
   return r;
 }
 
@@ -279,7 +286,9 @@ Verdict decide(WallTime now, const std::string& domain, const std::optional<Roun
                             "with this state directory?)",
                             domain);
     for (auto id : kConditions) {
-      if (id != ConditionId::Web) v.conditions.push_back({id, false, "no data"});
+      if (id != ConditionId::Web && id != ConditionId::Mail && id != ConditionId::Traffic) {
+        v.conditions.push_back({id, false, "no data"});
+      }
     }
     v.earliest_safe.unbounded = true;
     return v;
@@ -529,12 +538,30 @@ Verdict decide(WallTime now, const std::string& domain, const std::optional<Roun
     v.findings = wj.findings;
   }
 
+  // The new mail server accepts mail for the domain (only with [migration.mail]): every
+  // new address the host can reach takes `MAIL FROM:<>` and `RCPT TO:<recipient>`.
+  std::vector<std::string> old_mail_accepting;
+  if (r.mail) {
+    MailJudgement mj = judgeMail(*r.mail, now);
+    add(ConditionId::Mail, mj.new_accepts, mj.detail);
+    v.findings.insert(v.findings.end(), mj.findings.begin(), mj.findings.end());
+    old_mail_accepting = std::move(mj.old_accepting);
+  }
+
+  // The old server no longer receives traffic (only with [migration.traffic]): at most
+  // max_requests in the window, over an access log that covers all of it.
+  if (r.traffic) {
+    const TrafficJudgement tj = judgeTraffic(*r.traffic, now, stale_after);
+    add(ConditionId::Traffic, tj.quiet, tj.detail);
+  }
+
   // When SAFE becomes possible on what is known now.
   {
     bool known = !open_ended_blocker && !v.earliest_safe.unbounded && v.earliest_safe.at && parallel_until;
     for (const auto& c : v.conditions) {
       if (!c.met && (c.id == ConditionId::Dnssec || c.id == ConditionId::Parent || c.id == ConditionId::Servers ||
-                     c.id == ConditionId::Fresh || c.id == ConditionId::Web)) {
+                     c.id == ConditionId::Fresh || c.id == ConditionId::Web || c.id == ConditionId::Mail ||
+                     c.id == ConditionId::Traffic)) {
         known = false;
       }
     }
@@ -543,6 +570,17 @@ Verdict decide(WallTime now, const std::string& domain, const std::optional<Roun
       if (latest_end) t = std::max(t, *latest_end);
       v.safe_after = t;
     }
+  }
+  if (!old_mail_accepting.empty()) {
+    std::string addresses;
+    for (const auto& a : old_mail_accepting) addresses += (addresses.empty() ? "" : ", ") + a;
+    v.findings.push_back(fmt::format(
+        "the old mail server ({}) still accepts mail for {}: senders that still have the old MX or address deliver "
+        "there until {}, and a sender whose first try failed retries for up to {}; keep fetching mail from it",
+        addresses, r.mail->recipient,
+        v.safe_after ? "about " + formatRfc3339(*v.safe_after) + " (the earliest safe time)"
+                     : "the last old answer expires (not known yet)",
+        formatRelative(kSenderRetry)));
   }
 
   const bool all_met = std::all_of(v.conditions.begin(), v.conditions.end(), [](const Condition& c) { return c.met; });
@@ -553,7 +591,8 @@ Verdict decide(WallTime now, const std::string& domain, const std::optional<Roun
   } else if (!unknown.empty()) {
     v.status = VerdictStatus::Unknown;
     v.summary = fmt::format("UNKNOWN: {} - {}", domain, unknown.front());
-  } else if (all_met && v.conditions.size() == std::size(kConditions) - (r.web ? 0 : 1)) {
+  } else if (all_met && v.conditions.size() ==
+                             std::size(kConditions) - (r.web ? 0 : 1) - (r.mail ? 0 : 1) - (r.traffic ? 0 : 1)) {
     v.status = VerdictStatus::Safe;
     v.summary = fmt::format("SAFE: {} - all {} trusted resolvers answer NEW for at least {}; the old "
                             "server may be shut down",

@@ -26,6 +26,8 @@
 #include "model/ground_truth.h"
 #include "model/state.h"
 #include "model/target_state.h"
+#include "verdict/mail_checks.h"
+#include "verdict/traffic_checks.h"
 #include "verdict/web_checks.h"
 
 namespace dnsprop {
@@ -75,6 +77,12 @@ struct RoundRecord {
   // [migration.web]: this round's fetches of the old and new web servers; nullopt when
   // the migration has no web checks.
   std::optional<WebChecks> web;
+  // [migration.mail]: the latest SMTP exchanges with the old and new mail servers (asked
+  // every `mail.every`, so possibly from an earlier round); nullopt without mail checks.
+  std::optional<MailChecks> mail;
+  // [migration.traffic]: the requests the old server received in the window, from its
+  // access log; nullopt without traffic checks.
+  std::optional<TrafficCheck> traffic;
   friend bool operator==(const RoundRecord&, const RoundRecord&) = default;
 };
 
@@ -118,7 +126,9 @@ struct Blocker {
 
 // The five conditions of the rule plus the two guards, each with its finding.
 // Web: the new server serves the site; only for migrations with [migration.web].
-enum class ConditionId { Fresh, Dnssec, Parent, Servers, Resolvers, EarliestSafe, MinParallel, Web };
+// Mail: the new mail server accepts mail for the domain; only with [migration.mail].
+// Traffic: the old server no longer receives requests; only with [migration.traffic].
+enum class ConditionId { Fresh, Dnssec, Parent, Servers, Resolvers, EarliestSafe, MinParallel, Web, Mail, Traffic };
 std::string_view toString(ConditionId c);  // "fresh" "dnssec" "parent" "servers" ...
 
 struct Condition {
@@ -137,7 +147,8 @@ struct Verdict {
   std::vector<Condition> conditions;   // in ConditionId order
   std::vector<Blocker> blockers;       // ordered by name, type, resolver
   // What the checks of the servers themselves found that does not block SAFE (content
-  // drift, the old server not serving, a certificate expiring; verdict/web_checks.h).
+  // drift, the old server not serving, a certificate expiring, the old mail server still
+  // taking mail; verdict/web_checks.h, verdict/mail_checks.h).
   std::vector<std::string> findings;
   EarliestSafe earliest_safe;
   Duration hold{};                     // the hold window used

@@ -90,9 +90,17 @@ scheme = "both"
 http_port = 9
 https_port = 9
 must_match = ["/canary.txt"]
+# Likewise the mail servers: nothing listens on port 9, each exchange is refused at once.
+[migration.mail]
+port = 9
+fetch_ports = [9]
+# An access log with one request of now, so that the traffic series exist too.
+[migration.traffic]
+access_log = "$tmp/access.log"
 TOML
   } > "$tmp/dnsprop.toml"
 }
+echo "192.0.2.7 - - [$(LC_ALL=C date -u '+%d/%b/%Y:%H:%M:%S +0000')] \"GET / HTTP/1.1\" 200 5 \"-\" \"curl\"" > "$tmp/access.log"
 # Keys other engineers are adding: used only once --config.check accepts them, so this
 # test passes before and after they land.
 web_line="external_url = \"$base/\""

@@ -31,6 +31,9 @@
 #include "http/web_server.h"
 #include "integration/http/http_client.h"
 #include "support/temp_dir.h"
+#include "verdict/mail_checks.h"
+#include "verdict/traffic_checks.h"
+#include "verdict/web_checks.h"
 
 using namespace dnsprop;
 using dnsprop::testing::httpGet;
@@ -402,6 +405,76 @@ BOOST_AUTO_TEST_CASE(malformed_document_renders_defensively) {
   BOOST_TEST(contains(r.main, "(unnamed migration)"));
   BOOST_TEST(contains(r.main, "<h2 id=\"migration-2\">(unnamed migration)</h2>"));
   BOOST_TEST(!contains(r.main, "Cannot show this migration"));
+}
+
+// [migration.web] and [migration.mail]: the last fetch and the last SMTP exchange with
+// each old and new server, as /status.json carries them (record.web, record.mail).
+BOOST_AUTO_TEST_CASE(servers_in_parallel_operation_render_per_address) {
+  const WallTime now = std::chrono::time_point_cast<Duration>(std::chrono::system_clock::now());
+  WebFetch f;
+  f.side = ServerSide::New;
+  f.address = "198.51.100.10";
+  f.host = "www.shop.example.jp";
+  f.path = "/order/";
+  f.at = now;
+  f.outcome = FetchOutcome::Response;
+  f.status = 503;
+  f.elapsed_seconds = 0.042;
+  f.cert_seen = f.cert_chain_ok = f.cert_name_matches = true;
+  f.cert_not_after = now + std::chrono::hours(24 * 40) + std::chrono::hours(1);
+  MailExchange n;
+  n.side = ServerSide::New;
+  n.address = "198.51.100.25";
+  n.tls_name = "mail.shop.example.jp";
+  n.at = now;
+  n.outcome = MailOutcome::Completed;
+  n.stage = "done";
+  n.starttls_offered = n.tls = true;
+  n.tls_version = "TLSv1.3";
+  n.rcpt_code = 550;
+  n.last_reply = "550 Invalid recipient";
+  n.cert_seen = n.cert_chain_ok = true;  // a certificate for another name
+  MailExchange o;
+  o.side = ServerSide::Old;
+  o.address = "203.0.113.25";
+  o.port = 25;
+  o.at = now;
+  o.outcome = MailOutcome::ConnectFailed;
+  o.stage = "connect";
+  o.error = "connection refused";
+  const MailChecks mail{"postmaster@shop.example.jp", true, std::chrono::minutes(10), {o, n},
+                        {{"203.0.113.25", 993, now, "open", ""}}};
+  const std::string doc = fixtureAsOf("not_yet.json", Duration::zero(), [&](nlohmann::json& d) {
+    TrafficCheck t;
+    t.access_log = "/var/log/nginx/access.log";
+    t.window = std::chrono::hours(24);
+    t.max_requests = 5;
+    t.at = now;
+    t.requests = 42;
+    t.last_request = WallTime(std::chrono::seconds(1'796'000'000));
+    d["migrations"][0]["record"] = {
+        {"web", toJson(WebChecks{{}, {f}})}, {"mail", toJson(mail)}, {"traffic", toJson(t)}};
+  });
+  Served s([&] { return doc; });
+  const Rendered r = dumpDom(s.url());
+  BOOST_TEST(contains(r.body, "data-state=\"ok\""), r.body);
+  BOOST_TEST(contains(r.main, "<h3>Web servers in parallel operation</h3>"), r.main);
+  BOOST_TEST(contains(r.main, "<td>new</td><td>198.51.100.10</td><td>https</td><td>www.shop.example.jp/order/</td>"
+                              "<td>503</td><td>valid, 40 days left</td><td>42 ms</td>"),
+             r.main);
+  BOOST_TEST(contains(r.main, "<h3>Mail servers in parallel operation</h3>"));
+  BOOST_TEST(contains(r.main, "for postmaster@shop.example.jp (never sending a message)"));
+  BOOST_TEST(contains(r.main, "<td>old</td><td>203.0.113.25:25</td><td>connect_failed</td><td>not offered</td>"
+                              "<td>–</td><td>connection refused</td>"),
+             r.main);
+  BOOST_TEST(contains(r.main, "<td>new</td><td>198.51.100.25:25</td><td>ended at done</td>"
+                              "<td>TLSv1.3, certificate not for mail.shop.example.jp</td><td>550</td>"
+                              "<td>550 Invalid recipient</td>"),
+             r.main);
+  BOOST_TEST(contains(r.main, "203.0.113.25 port 993 open"));
+  BOOST_TEST(contains(r.main, "<h3>Traffic on the old server</h3><p>42 request(s) in the last 1d (at most 5 allowed), "
+                              "from /var/log/nginx/access.log; the last at 2026-11-30T00:53:20Z.</p>"),
+             r.main);
 }
 
 BOOST_AUTO_TEST_CASE(fresh_safe_is_green_and_says_so) {

@@ -56,9 +56,13 @@ Watch::Watch(const LoopbackWorld& w, ConfigOptions opts, const std::string& extr
 }
 
 CheckResult Watch::check(const std::vector<std::string>& extra) const {
-  std::string cmd = std::string(DNSPROP_EXE) + " --config.file " + config.string() + " check --output json";
-  for (const auto& e : extra) cmd += " " + e;
-  cmd += " 2>/dev/null";
+  std::string args = "check --output json";
+  for (const auto& e : extra) args += " " + e;
+  return runDnsprop(config, args);
+}
+
+CheckResult runDnsprop(const std::filesystem::path& config, const std::string& args) {
+  const std::string cmd = std::string(DNSPROP_EXE) + " --config.file " + config.string() + " " + args + " 2>/dev/null";
   CheckResult r;
   FILE* p = ::popen(cmd.c_str(), "r");
   BOOST_REQUIRE(p != nullptr);
@@ -124,6 +128,13 @@ std::set<std::string> blockedResolvers(const CheckResult& r, const std::string& 
 }
 
 const nlohmann::json& verdictOf(const CheckResult& r) { return r.doc.at("migrations").at(0); }
+
+const nlohmann::json* conditionOf(const CheckResult& r, const std::string& id) {
+  for (const auto& c : verdictOf(r)["conditions"]) {
+    if (c["id"] == id) return &c;
+  }
+  return nullptr;
+}
 
 // After the switch: the old server keeps running (web, mail) but its copy of the zone
 // lists the NEW name servers, so no resolver can renew the OLD delegation from it (F9).

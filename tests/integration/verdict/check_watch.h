@@ -74,6 +74,11 @@ bool exitIs(const CheckResult& r, int code);
 // Resolvers named as blockers (with `reason`, or any reason when empty).
 std::set<std::string> blockedResolvers(const CheckResult& r, const std::string& reason = "");
 const nlohmann::json& verdictOf(const CheckResult& r);
+// The verdict's condition `id` ("web", "mail", ...); nullptr when it has none.
+const nlohmann::json* conditionOf(const CheckResult& r, const std::string& id);
+// Runs `dnsprop --config.file CONFIG ARGS` (stderr dropped); its exit status, its output
+// and that output parsed as JSON (discarded when it is not).
+CheckResult runDnsprop(const std::filesystem::path& config, const std::string& args);
 // After the switch: the old server keeps running (web, mail) but its copy of the zone
 // lists the NEW name servers, so no resolver can renew the OLD delegation from it (F9).
 void oldServerPublishesNewNs(LoopbackWorld& w);

@@ -21,12 +21,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-const nlohmann::json* condition(const CheckResult& r, const std::string& id) {
-  for (const auto& c : verdictOf(r)["conditions"]) {
-    if (c["id"] == id) return &c;
-  }
-  return nullptr;
-}
+const nlohmann::json* condition(const CheckResult& r, const std::string& id) { return conditionOf(r, id); }
 
 bool webMet(const CheckResult& r) {
   const auto* c = condition(r, "web");

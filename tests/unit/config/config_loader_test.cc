@@ -393,6 +393,73 @@ BOOST_AUTO_TEST_CASE(web_checks_defaults_and_keys) {
                     ConfigError);
 }
 
+BOOST_AUTO_TEST_CASE(mail_checks_defaults_and_keys) {
+  const std::string sides =
+      "[migration.old]\naddresses = [\"192.0.2.1\"]\n[migration.new]\naddresses = [\"192.0.2.2\", \"2001:db8::2\"]\n";
+  const Config none = parseConfig("[[migration]]\ndomain = \"example.jp\"\n" + sides, "x.toml");
+  BOOST_TEST(!none.migrations[0].mail.has_value());  // no mail server is contacted unless configured
+
+  // An empty table: the sides' addresses, port 25, postmaster@, STARTTLS required, every 10 min.
+  const Config d = parseConfig("[[migration]]\ndomain = \"Example.JP\"\n" + sides + "[migration.mail]\n", "x.toml");
+  BOOST_REQUIRE(d.migrations[0].mail.has_value());
+  const MailCheckConfig& m = *d.migrations[0].mail;
+  BOOST_TEST(m.old_addresses.size() == 1u);
+  BOOST_TEST(m.new_addresses.size() == 2u);
+  BOOST_TEST(m.port == 25);
+  BOOST_TEST(m.recipient == "postmaster@example.jp");
+  BOOST_TEST(m.helo_name.empty());
+  BOOST_TEST(m.tls_name.empty());
+  BOOST_TEST(m.require_starttls);
+  BOOST_TEST((m.every == std::chrono::minutes(10)));
+  BOOST_TEST(m.fetch_ports.empty());
+
+  const Config c = parseConfig("[[migration]]\ndomain = \"example.jp\"\n" + sides +
+                                   "[migration.mail]\nold_addresses = [\"192.0.2.25\"]\nnew_addresses = [\"2001:db8::25\"]\n"
+                                   "port = 2525\nrecipient = \"abuse@example.jp\"\nhelo_name = \"Monitor.Example.NET.\"\n"
+                                   "tls_name = \"mx.example.jp\"\nstarttls = false\nevery = \"5m\"\n"
+                                   "fetch_ports = [993, 995]\n",
+                               "x.toml");
+  const MailCheckConfig& x = *c.migrations[0].mail;
+  BOOST_TEST(x.old_addresses.at(0).address() == "192.0.2.25");
+  BOOST_TEST(x.new_addresses.at(0).address() == "2001:db8::25");
+  BOOST_TEST(x.port == 2525);
+  BOOST_TEST(x.recipient == "abuse@example.jp");
+  BOOST_TEST(x.helo_name == "monitor.example.net");
+  BOOST_TEST(x.tls_name == "mx.example.jp");
+  BOOST_TEST(!x.require_starttls);
+  BOOST_TEST((x.every == std::chrono::minutes(5)));
+  BOOST_TEST((x.fetch_ports == std::vector<std::uint16_t>{993, 995}));
+  for (const char* bad : {"recipient = \"a b@example.jp\"", "recipient = \"<x@example.jp>\"", "recipient = \"@example.jp\"",
+                          "helo_name = \"a..b\"", "fetch_ports = [0]", "fetch_ports = [25, 25]", "every = \"0s\"",
+                          "ca_file = \"/nonexistent/ca.pem\"", "old_addresses = [\"192.0.2.1:25\"]"}) {
+    BOOST_CHECK_THROW(parseConfig("[[migration]]\ndomain = \"example.jp\"\n" + sides + "[migration.mail]\n" + bad + "\n",
+                                  "x.toml"),
+                      ConfigError);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(traffic_checks_defaults_and_keys) {
+  const std::string sides =
+      "[migration.old]\naddresses = [\"192.0.2.1\"]\n[migration.new]\naddresses = [\"192.0.2.2\"]\n";
+  const Config d = parseConfig("[[migration]]\ndomain = \"example.jp\"\n" + sides +
+                                   "[migration.traffic]\naccess_log = \"logs/access.log\"\n",
+                               "/etc/dnsprop/x.toml");
+  BOOST_REQUIRE(d.migrations[0].traffic.has_value());
+  const TrafficCheckConfig& t = *d.migrations[0].traffic;
+  BOOST_TEST(t.access_log.string() == "/etc/dnsprop/logs/access.log");  // relative to the config's folder
+  BOOST_TEST((t.window == std::chrono::hours(24)));
+  BOOST_TEST(t.max_requests == 0u);
+  BOOST_TEST(t.vhosts.empty());
+  const Config c = parseConfig("[[migration]]\ndomain = \"example.jp\"\n" + sides +
+                                   "[migration.traffic]\naccess_log = \"/var/log/a.log\"\nwindow = \"12h\"\n"
+                                   "max_requests = 20\nvhosts = [\"@\", \"www\"]\n",
+                               "x.toml");
+  const TrafficCheckConfig& x = *c.migrations[0].traffic;
+  BOOST_TEST((x.window == std::chrono::hours(12)));
+  BOOST_TEST(x.max_requests == 20u);
+  BOOST_TEST((x.vhosts == std::vector<std::string>{"example.jp", "www.example.jp"}));
+}
+
 BOOST_AUTO_TEST_CASE(watch_names_apex_relative_absolute) {
   const Config c = parseConfig(
       "[[migration]]\n"

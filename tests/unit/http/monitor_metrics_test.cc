@@ -129,4 +129,58 @@ BOOST_AUTO_TEST_CASE(web_series_per_fetch_and_drift_per_must_match_path) {
   BOOST_TEST(!has(text, "2001:db8::1"), text);  // not fetched: no series, rather than a false "down"
 }
 
+BOOST_AUTO_TEST_CASE(mail_series_per_address_and_fetch_port) {
+  auto ms = snapshot();
+  ms.verdict.evaluated = at(1800000000);
+  MailExchange ok;
+  ok.side = ServerSide::New;
+  ok.address = "198.51.100.25";
+  ok.at = at(1799999990);
+  ok.outcome = MailOutcome::Completed;
+  ok.stage = "done";
+  ok.banner_code = 220;
+  ok.ehlo_code = 250;
+  ok.starttls_offered = ok.tls = true;
+  ok.mail_from_code = 250;
+  ok.rcpt_code = 250;
+  ok.elapsed_seconds = 0.25;
+  ok.cert_seen = ok.cert_chain_ok = ok.cert_name_matches = true;
+  ok.cert_not_after = at(1800000000 + 86400 * 30);
+  MailExchange old = ok;  // the old one refuses the recipient
+  old.side = ServerSide::Old;
+  old.address = "192.0.2.25";
+  old.rcpt_code = 550;
+  old.tls = false;
+  MailExchange v6 = ok;
+  v6.address = "2001:db8::25";
+  v6.outcome = MailOutcome::NoRoute;
+  ms.record.mail = MailChecks{"postmaster@shop.example.jp", true, std::chrono::minutes(10), {ok, old, v6},
+                              {{"192.0.2.25", 993, at(1799999990), "open", ""},
+                               {"192.0.2.25", 995, at(1799999990), "refused", "connection refused"}}};
+  round(ms);
+  const auto text = render();
+  const std::string n = "{vantage=\"tokyo\",address=\"198.51.100.25\",domain=\"shop.example.jp.\",side=\"new\"} ";
+  const std::string o = "{vantage=\"tokyo\",address=\"192.0.2.25\",domain=\"shop.example.jp.\",side=\"old\"} ";
+  BOOST_TEST(has(text, "dnsprop_mail_accepts" + n + "1\n"), text);
+  BOOST_TEST(has(text, "dnsprop_mail_accepts" + o + "0\n"), text);
+  BOOST_TEST(has(text, "dnsprop_mail_rcpt_code" + o + "550\n"), text);
+  BOOST_TEST(has(text, "dnsprop_mail_starttls" + n + "1\n"), text);
+  BOOST_TEST(has(text, "dnsprop_mail_starttls" + o + "0\n"), text);
+  BOOST_TEST(has(text, "dnsprop_mail_response_seconds" + n + "0.25\n"), text);
+  BOOST_TEST(has(text, "dnsprop_mail_checked_timestamp_seconds" + n + "1799999990\n"), text);
+  BOOST_TEST(has(text, "dnsprop_mail_cert_expiry_timestamp_seconds" + n + "1802592000\n"), text);
+  BOOST_TEST(!has(text, "dnsprop_mail_cert_expiry_timestamp_seconds" + o), text);  // no TLS: no certificate
+  BOOST_TEST(has(text, "dnsprop_mail_fetch_port_up{vantage=\"tokyo\",address=\"192.0.2.25\",domain=\"shop.example.jp.\","
+                       "port=\"993\"} 1\n"),
+             text);
+  BOOST_TEST(has(text, "dnsprop_mail_fetch_port_up{vantage=\"tokyo\",address=\"192.0.2.25\",domain=\"shop.example.jp.\","
+                       "port=\"995\"} 0\n"),
+             text);
+  BOOST_TEST(!has(text, "2001:db8::25"), text);  // not asked: no series
+  // A round without mail checks removes them.
+  ms.record.mail.reset();
+  round(ms);
+  BOOST_TEST(!has(render(), "dnsprop_mail_accepts{"));
+}
+
 BOOST_AUTO_TEST_SUITE_END()

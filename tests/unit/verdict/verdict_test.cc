@@ -159,6 +159,89 @@ BOOST_AUTO_TEST_CASE(web_condition_blocks_safe_only_when_configured) {
   BOOST_TEST((roundRecordFromJson(toJson(f.rec)) == f.rec));
 }
 
+// [migration.traffic]: the old server's access log must show no traffic over the window.
+BOOST_AUTO_TEST_CASE(traffic_condition_blocks_safe_only_when_configured) {
+  Fixture f;
+  TrafficCheck t;
+  t.access_log = "/var/log/nginx/access.log";
+  t.window = std::chrono::hours(24);
+  t.at = f.now;
+  t.requests = 0;
+  t.covered_since = f.now - std::chrono::hours(48);
+  f.rec.traffic = t;
+  Verdict v = f.decide();
+  BOOST_TEST(toString(v.status) == "SAFE", v.summary);
+  BOOST_TEST(v.conditions.size() == 8u);
+  BOOST_TEST(condition(v, ConditionId::Traffic).met);
+  f.rec.traffic->requests = 7;
+  v = f.decide();
+  BOOST_TEST(toString(v.status) == "NOT_YET", v.summary);
+  BOOST_TEST(v.summary.find("traffic: the old server received 7 request(s)") != std::string::npos, v.summary);
+  BOOST_TEST(!v.safe_after.has_value());
+  BOOST_TEST((roundRecordFromJson(toJson(f.rec)) == f.rec));
+  BOOST_TEST((verdictFromJson(toJson(v)) == v));
+}
+
+// [migration.mail]: the new mail server must accept mail for the domain; the old one
+// still accepting is a finding that says until when senders may deliver there.
+BOOST_AUTO_TEST_CASE(mail_condition_blocks_safe_only_when_configured) {
+  Fixture f;
+  BOOST_TEST(f.decide().conditions.size() == 7u);
+  auto exchange = [&](ServerSide side, const std::string& address, int rcpt) {
+    MailExchange e;
+    e.side = side;
+    e.address = address;
+    e.at = f.now;
+    e.outcome = MailOutcome::Completed;
+    e.stage = "done";
+    e.banner_code = 220;
+    e.ehlo_code = 250;
+    e.starttls_offered = true;
+    e.tls = true;
+    e.mail_from_code = 250;
+    e.rcpt_code = rcpt;
+    e.last_reply = std::to_string(rcpt) + " reply";
+    return e;
+  };
+  f.rec.mail = MailChecks{"postmaster@shop.test", true, std::chrono::minutes(10),
+                          {exchange(ServerSide::Old, "192.0.2.25", 250), exchange(ServerSide::New, "198.51.100.25", 250)},
+                          {}};
+  Verdict v = f.decide();
+  BOOST_TEST(toString(v.status) == "SAFE", v.summary);
+  BOOST_TEST(v.conditions.size() == 8u);
+  BOOST_TEST(condition(v, ConditionId::Mail).met);
+  bool said = false;
+  for (const auto& finding : v.findings) {
+    said = said || (finding.find("the old mail server (192.0.2.25) still accepts mail for postmaster@shop.test") !=
+                        std::string::npos &&
+                    finding.find("retries for up to 5d") != std::string::npos);
+  }
+  BOOST_TEST(said);
+
+  f.rec.mail->exchanges[1].rcpt_code = 550;
+  v = f.decide();
+  BOOST_TEST(toString(v.status) == "NOT_YET", v.summary);
+  BOOST_TEST(!condition(v, ConditionId::Mail).met);
+  BOOST_TEST(v.summary.find("mail: 1 of 1 addresses of the new mail server do not accept mail") != std::string::npos,
+             v.summary);
+  BOOST_TEST(!v.safe_after.has_value());
+  BOOST_TEST((roundRecordFromJson(toJson(f.rec)) == f.rec));
+  // Both checks at once: nine conditions, SAFE only when both are met.
+  f.rec.mail->exchanges[1].rcpt_code = 250;
+  WebFetch fetch;
+  fetch.side = ServerSide::New;
+  fetch.address = "198.51.100.1";
+  fetch.host = "www.shop.test";
+  fetch.https = false;
+  fetch.outcome = FetchOutcome::Response;
+  fetch.status = 200;
+  f.rec.web = WebChecks{{}, {fetch}};
+  v = f.decide();
+  BOOST_TEST(v.conditions.size() == 9u);
+  BOOST_TEST(toString(v.status) == "SAFE", v.summary);
+  BOOST_TEST((verdictFromJson(toJson(v)) == v));
+}
+
 BOOST_AUTO_TEST_CASE(no_round_recorded_is_unknown) {
   Fixture f;
   const Verdict v = decide(f.now, kDomain, std::nullopt, f.model);
