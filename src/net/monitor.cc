@@ -200,6 +200,13 @@ std::unique_ptr<Monitor::Plan> Monitor::buildPlan(Config config) const {
     char host[256] = {};
     std::size_t size = sizeof host;
     plan->helo_name = uv_os_gethostname(host, &size) == 0 && host[0] != '\0' ? std::string(host) : "localhost";
+    const bool needed = std::any_of(plan->config.migrations.begin(), plan->config.migrations.end(),
+                                    [](const Migration& m) { return m.mail && m.mail->helo_name.empty(); });
+    if (needed && plan->helo_name.find('.') == std::string::npos) {
+      log::warn("this host's name is not fully qualified: mail servers that check the EHLO name may refuse it; set "
+                "mail.helo_name",
+                {{"helo_name", plan->helo_name}});
+    }
   }
   auto choice = selectConfiguredResolvers(plan->config.resolvers, host_ipv6_);
   plan->resolvers = std::move(choice.resolvers);
@@ -359,6 +366,11 @@ void Monitor::startRound() {
     plan_ = std::move(pending_);
     plan_->config.monitor.state_dir = state_dir;  // the open store stays where it is
     mail_due_.clear();  // a changed [migration.mail] is asked at once
+    // Access logs of migrations that no longer have [migration.traffic] are let go.
+    std::erase_if(traffic_, [&](const auto& entry) {
+      return std::none_of(plan_->config.migrations.begin(), plan_->config.migrations.end(),
+                          [&](const Migration& m) { return m.domain == entry.first && m.traffic; });
+    });
     model_.setMaxGap(maxGap(plan_->config.monitor));
     rebuildEngine();
   }
@@ -583,6 +595,7 @@ void Monitor::mailAsked(const std::string& domain, MailExchange e, const SmtpRes
   e.tls_version = r.tls_version;
   e.mail_from_code = r.mail_from.code;
   e.rcpt_code = r.rcpt.code;
+  e.relay_code = r.relay_rcpt.code;
   for (const SmtpReply* reply : {&r.rcpt, &r.mail_from, &r.starttls, &r.ehlo, &r.banner}) {
     if (reply->code != 0) {
       e.last_reply = fmt::format("{} {}", reply->code, reply->text);

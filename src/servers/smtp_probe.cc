@@ -257,6 +257,7 @@ class SmtpProber::Impl {
     StartTls,
     Handshake,
     EhloAfterTls,
+    RcptRelay,
     MailFrom,
     RcptTo,
     Rset,
@@ -373,6 +374,9 @@ SmtpProber::Impl::~Impl() {
 std::string SmtpProber::Impl::invalidField(const SmtpRequest& rq) const {
   if (!servers::validHostName(rq.helo_name)) return "invalid helo_name '" + printable(rq.helo_name) + "'";
   if (!validRecipient(rq.recipient)) return "invalid recipient '" + printable(rq.recipient) + "'";
+  if (!rq.relay_check_recipient.empty() && !validRecipient(rq.relay_check_recipient)) {
+    return "invalid relay_check_recipient '" + printable(rq.relay_check_recipient) + "'";
+  }
   // tls_name may stay empty only when TLS is never tried.
   if ((rq.starttls || !rq.tls_name.empty()) && !servers::validHostName(rq.tls_name)) {
     return "invalid tls_name '" + printable(rq.tls_name) + "'";
@@ -673,6 +677,16 @@ void SmtpProber::Impl::onReply(Exchange& ex, const Reply& r) {
       if ((!positive && !negative) || (positive && r.code != 250 && r.code != 251)) return unexpected("RCPT TO");
       ex.result.rcpt = summary(r);
       ex.result.stage = SmtpStage::Done;
+      if (r.code == 421) return endCompleted(ex);
+      // Accepted: does it accept another domain's recipient too (it relays for us, being
+      // in its trusted networks)? Then its 250 says nothing about senders elsewhere.
+      if (positive && !ex.request.relay_check_recipient.empty()) {
+        return command(ex, Step::RcptRelay, std::nullopt, "RCPT TO:<" + ex.request.relay_check_recipient + ">");
+      }
+      return command(ex, Step::Rset, std::nullopt, "RSET");
+    case Step::RcptRelay:
+      if ((!positive && !negative) || (positive && r.code != 250 && r.code != 251)) return unexpected("RCPT TO");
+      ex.result.relay_rcpt = summary(r);
       if (r.code == 421) return endCompleted(ex);
       return command(ex, Step::Rset, std::nullopt, "RSET");
     case Step::Rset:

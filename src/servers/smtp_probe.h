@@ -95,6 +95,11 @@ struct SmtpRequest {
   std::string tls_name;             // SNI and the name the certificate is checked against (the MX host name);
                                     // a DNS name (one trailing dot dropped), may be empty only when !starttls
   bool starttls = true;             // issue STARTTLS when the server offers it
+  // Once `recipient` is accepted, a second RCPT for this address of a domain nobody
+  // serves (RFC 2606 .invalid): a server that accepts it too relays for us (we are in its
+  // trusted networks), so its acceptance says nothing about senders elsewhere. Empty:
+  // no such check.
+  std::string relay_check_recipient = "dnsprop-relay-check@relay-check.invalid";
 };
 
 struct SmtpResult {
@@ -110,6 +115,7 @@ struct SmtpResult {
   std::optional<CertFacts> cert;    // when a certificate was presented (a failed handshake may have one)
   SmtpReply mail_from;
   SmtpReply rcpt;
+  SmtpReply relay_rcpt;             // the reply to the relay check's RCPT, when sent (rcpt accepted)
   Duration elapsed{};               // from start to the end of the exchange
 };
 

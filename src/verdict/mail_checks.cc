@@ -69,6 +69,10 @@ std::string whyNotAccepting(const MailExchange& e, bool require_starttls) {
   if (!ok2xx(e.mail_from_code)) return fmt::format("MAIL FROM:<> refused (bounces could not be delivered){}", reply);
   if (e.rcpt_code >= 400 && e.rcpt_code < 500) return fmt::format("RCPT deferred (greylisting? senders retry){}", reply);
   if (!ok2xx(e.rcpt_code)) return fmt::format("RCPT refused{}", reply);
+  if (ok2xx(e.relay_code)) {
+    return "it accepts a recipient of another domain too: it relays for this host, so its acceptance says nothing "
+           "about senders elsewhere (ask from outside its trusted networks)";
+  }
   return "";
 }
 
@@ -176,6 +180,7 @@ nlohmann::json toJson(const MailChecks& m) {
                          {"tls_version", e.tls_version},
                          {"mail_from_code", e.mail_from_code},
                          {"rcpt_code", e.rcpt_code},
+                         {"relay_code", e.relay_code},
                          {"last_reply", e.last_reply},
                          {"elapsed_seconds", e.elapsed_seconds},
                          {"cert_seen", e.cert_seen},
@@ -222,6 +227,7 @@ MailChecks mailChecksFromJson(const nlohmann::json& j) {
     e.tls_version = get<std::string>(x, "tls_version");
     e.mail_from_code = get<int>(x, "mail_from_code");
     e.rcpt_code = get<int>(x, "rcpt_code");
+    if (x.contains("relay_code")) e.relay_code = get<int>(x, "relay_code");  // absent before the relay check
     e.last_reply = get<std::string>(x, "last_reply");
     e.elapsed_seconds = get<double>(x, "elapsed_seconds");
     e.cert_seen = get<bool>(x, "cert_seen");

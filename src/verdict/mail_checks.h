@@ -42,6 +42,7 @@ struct MailExchange {
   std::string tls_version;
   int mail_from_code = 0;       // reply to MAIL FROM:<>
   int rcpt_code = 0;            // reply to RCPT TO:<recipient>
+  int relay_code = 0;           // reply to the relay check's RCPT (another domain), when sent
   std::string last_reply;       // "550 Invalid recipient ..." : the last reply received (first line)
   double elapsed_seconds = 0;
   bool cert_seen = false;
@@ -78,7 +79,9 @@ constexpr Duration kSenderRetry = std::chrono::hours(24 * 5);
 // Whether an exchange shows the server taking mail for the recipient: the dialogue went
 // to its end, the banner, EHLO, MAIL FROM:<> and RCPT were accepted (2xx), and with
 // `require_starttls` STARTTLS was offered and the handshake completed. A 4xx at RCPT
-// (greylisting) is not acceptance yet.
+// (greylisting) is not acceptance yet; nor is a RCPT accepted by a server that accepts
+// another domain's recipient too (it relays for this host: senders elsewhere may be
+// refused).
 bool acceptsMail(const MailExchange& e, bool require_starttls);
 // One line on why not ("" when it accepts).
 std::string whyNotAccepting(const MailExchange& e, bool require_starttls);

@@ -276,6 +276,10 @@ SmtpScript standardSmtpScript(std::map<std::string, SmtpStep> overrides, bool of
     }
     if (verb == "STARTTLS") return SmtpStep::say("220 2.0.0 Ready to start TLS\r\n", Then::StartTls);
     if (verb == "MAIL") return SmtpStep::say("250 2.1.0 Ok\r\n");
+    // Not a relay: a recipient of a domain nobody serves is refused (the probes' relay check).
+    if (verb == "RCPT" && command.find("@relay-check.invalid>") != std::string::npos) {
+      return SmtpStep::say("554 5.7.1 Relay access denied\r\n");
+    }
     if (verb == "RCPT") return SmtpStep::say("250 2.1.5 Ok\r\n");
     if (verb == "RSET") return SmtpStep::say("250 2.0.0 Ok\r\n");
     if (verb == "QUIT") return SmtpStep::say("221 2.0.0 Bye\r\n", Then::Close);

@@ -144,7 +144,8 @@ struct SmtpSessionInfo {
 using SmtpScript = std::function<SmtpStep(const std::string& command, const SmtpSessionInfo& session)>;
 
 // A well-behaved server: EHLO (250, multi-line; STARTTLS listed when `offer_starttls`
-// and not yet inside TLS), STARTTLS (220, then the handshake), MAIL (250), RCPT (250),
+// and not yet inside TLS), STARTTLS (220, then the handshake), MAIL (250), RCPT (250;
+// 554 "Relay access denied" for a recipient @relay-check.invalid: no relay),
 // RSET (250), QUIT (221, then close), DATA (354: a probe must never get there), anything
 // else 500. `overrides` replaces the step for a verb (the command's first word, upper
 // case: "RCPT" -> SmtpStep::say("450 4.7.1 greylisted\r\n")).

@@ -46,10 +46,15 @@ const std::string kHelo = "monitor.dnsprop.test";
 const std::string kRecipient = "postmaster@shop.test";
 const std::string kMxName = "mx.new.test";
 
-const Commands kPlainDialogue = {"EHLO " + kHelo, "MAIL FROM:<>", "RCPT TO:<" + kRecipient + ">", "RSET",
+// The relay check: a second RCPT, for a domain nobody serves, once the first is accepted.
+const std::string kRelayRcpt = "RCPT TO:<dnsprop-relay-check@relay-check.invalid>";
+const Commands kPlainDialogue = {"EHLO " + kHelo, "MAIL FROM:<>", "RCPT TO:<" + kRecipient + ">", kRelayRcpt, "RSET",
                                  "QUIT"};
 const Commands kTlsDialogue = {"EHLO " + kHelo, "STARTTLS", "EHLO " + kHelo, "MAIL FROM:<>",
-                               "RCPT TO:<" + kRecipient + ">", "RSET", "QUIT"};
+                               "RCPT TO:<" + kRecipient + ">", kRelayRcpt, "RSET", "QUIT"};
+// A refused recipient: no relay check.
+const Commands kPlainRefusedDialogue = {"EHLO " + kHelo, "MAIL FROM:<>", "RCPT TO:<" + kRecipient + ">", "RSET",
+                                        "QUIT"};
 
 boost::test_tools::assertion_result openSmtpdRuns(utf::test_unit_id) {
   const std::string why = test::openSmtpdUnavailable();
@@ -306,7 +311,7 @@ BOOST_AUTO_TEST_CASE(opensmtpd_plain_listener_and_a_rejected_recipient, *utf::pr
   BOOST_TEST(rejected.rcpt.text == "Invalid recipient: <" + kRecipient + ">");
 
   BOOST_TEST(smtpd->commands("NEW") == kPlainDialogue, boost::test_tools::per_element());
-  BOOST_TEST(smtpd->commands("OLD") == kPlainDialogue, boost::test_tools::per_element());
+  BOOST_TEST(smtpd->commands("OLD") == kPlainRefusedDialogue, boost::test_tools::per_element());
   BOOST_TEST(noData(smtpd->commands()));
 }
 
@@ -437,7 +442,7 @@ BOOST_AUTO_TEST_CASE(greylisting_4xx_at_rcpt_completes) {
   BOOST_TEST(r.stage == SmtpStage::Done);
   BOOST_TEST(r.rcpt.code == 450);
   BOOST_TEST(r.rcpt.text == "4.7.1 <" + kRecipient + ">: greylisted");
-  BOOST_TEST(fake.commands() == kPlainDialogue, boost::test_tools::per_element());
+  BOOST_TEST(fake.commands() == kPlainRefusedDialogue, boost::test_tools::per_element());
 }
 
 // A reply sent ahead of its command (two replies to MAIL in one write) must not be taken
@@ -455,6 +460,28 @@ BOOST_AUTO_TEST_CASE(a_reply_ahead_of_its_command_is_a_protocol_error_not_an_acc
   const SmtpResult o = askOne(prober, request(odd.endpoint()));
   BOOST_TEST(o.outcome == SmtpOutcome::ProtocolError);
   BOOST_TEST(o.error.find("unexpected reply 252 to RCPT TO") != std::string::npos, o.error);
+}
+
+// A server that accepts a recipient of a domain nobody serves relays for us: the relay
+// check records it (the verdict then does not count the acceptance).
+BOOST_AUTO_TEST_CASE(a_server_that_relays_for_us_is_recorded_by_the_relay_check) {
+  FakeSmtpServer relaying(fakeWith({{"RCPT", SmtpStep::say("250 2.1.5 Ok\r\n")}}));
+  SmtpProber prober(loop.get(), options());
+  const SmtpResult r = askOne(prober, request(relaying.endpoint()));
+  BOOST_TEST(r.outcome == SmtpOutcome::Completed);
+  BOOST_TEST(r.rcpt.code == 250);
+  BOOST_TEST(r.relay_rcpt.code == 250);
+  BOOST_TEST(relaying.commands() == kPlainDialogue, boost::test_tools::per_element());
+  // The standard fake is no relay; and the check can be turned off.
+  FakeSmtpServer fake(fakeWith({}));
+  const SmtpResult n = askOne(prober, request(fake.endpoint()));
+  BOOST_TEST(n.relay_rcpt.code == 554);
+  BOOST_TEST(n.relay_rcpt.text == "5.7.1 Relay access denied");
+  SmtpRequest no_check = request(fake.endpoint());
+  no_check.relay_check_recipient.clear();
+  const SmtpResult o = askOne(prober, no_check);
+  BOOST_TEST(o.relay_rcpt.code == 0);
+  BOOST_TEST(o.rcpt.code == 250);
 }
 
 BOOST_AUTO_TEST_CASE(refusal_at_mail_from_ends_with_quit) {
@@ -489,7 +516,7 @@ BOOST_AUTO_TEST_CASE(multi_line_replies_and_a_bare_final_code) {
   BOOST_TEST(r.mail_from.text.rfind("2.1.0 ok?aaa", 0) == 0u, r.mail_from.text);
   BOOST_TEST(r.rcpt.code == 550);
   BOOST_TEST(r.rcpt.text == "5.1.1 first line");
-  BOOST_TEST(fake.commands() == kPlainDialogue, boost::test_tools::per_element());
+  BOOST_TEST(fake.commands() == kPlainRefusedDialogue, boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(reply_size_limits) {
@@ -633,7 +660,7 @@ BOOST_AUTO_TEST_CASE(starttls_refused_goes_on_in_plain_text) {
   BOOST_TEST(!r.cert.has_value());
   BOOST_TEST(r.rcpt.code == 250);
   BOOST_TEST(fake.commands() == (Commands{"EHLO " + kHelo, "STARTTLS", "MAIL FROM:<>",
-                                          "RCPT TO:<" + kRecipient + ">", "RSET", "QUIT"}),
+                                          "RCPT TO:<" + kRecipient + ">", kRelayRcpt, "RSET", "QUIT"}),
              boost::test_tools::per_element());
 }
 

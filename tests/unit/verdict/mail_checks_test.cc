@@ -89,6 +89,7 @@ BOOST_AUTO_TEST_CASE(every_new_address_must_accept_the_recipient) {
       {[](MailExchange& e) { e.rcpt_code = 550; e.last_reply = "550 Invalid recipient"; },
        "RCPT refused: 550 Invalid recipient"},
       {[](MailExchange& e) { e.rcpt_code = 0; }, "RCPT refused"},
+      {[](MailExchange& e) { e.relay_code = 250; }, "it accepts a recipient of another domain too: it relays for this host"},
       {[](MailExchange& e) { e.at = kNow - 31min - 1s; }, "last asked 31m 01s ago"},
   };
   for (const auto& [breakIt, why] : failures) {
@@ -169,6 +170,9 @@ BOOST_AUTO_TEST_CASE(the_stored_form_round_trips) {
   BOOST_TEST(j.at("every_ms").get<std::int64_t>() == 600000);
   BOOST_TEST(j.at("exchanges").at(1).at("outcome").get<std::string>() == "protocol_error");
   BOOST_TEST((mailChecksFromJson(j) == m));
+  auto older = j;  // stored before the relay check existed: read as "not sent"
+  older.at("exchanges").at(0).erase("relay_code");
+  BOOST_TEST(mailChecksFromJson(older).exchanges.at(0).relay_code == 0);
   auto broken = j;
   broken.at("exchanges").at(0).erase("rcpt_code");
   BOOST_CHECK_THROW(mailChecksFromJson(broken), std::invalid_argument);
