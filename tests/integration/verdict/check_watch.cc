@@ -129,6 +129,13 @@ std::set<std::string> blockedResolvers(const CheckResult& r, const std::string& 
 
 const nlohmann::json& verdictOf(const CheckResult& r) { return r.doc.at("migrations").at(0); }
 
+void withoutIpv6Addresses(const LoopbackWorld& world, std::string& text) {
+  for (const std::string& v6 : {world.oldAddressV6(), world.newAddressV6()}) {
+    for (std::size_t at; (at = text.find(", \"" + v6 + "\"")) != std::string::npos;) text.erase(at, v6.size() + 4);
+    BOOST_REQUIRE(text.find(v6) == std::string::npos);
+  }
+}
+
 const nlohmann::json* conditionOf(const CheckResult& r, const std::string& id) {
   for (const auto& c : verdictOf(r)["conditions"]) {
     if (c["id"] == id) return &c;

@@ -74,6 +74,9 @@ bool exitIs(const CheckResult& r, int code);
 // Resolvers named as blockers (with `reason`, or any reason when empty).
 std::set<std::string> blockedResolvers(const CheckResult& r, const std::string& reason = "");
 const nlohmann::json& verdictOf(const CheckResult& r);
+// Removes the world's IPv6 site addresses (documentation addresses: nothing may be
+// fetched from or mailed to them, tests touch loopback only) from a dnsprop config text.
+void withoutIpv6Addresses(const LoopbackWorld& world, std::string& text);
 // The verdict's condition `id` ("web", "mail", ...); nullptr when it has none.
 const nlohmann::json* conditionOf(const CheckResult& r, const std::string& id);
 // Runs `dnsprop --config.file CONFIG ARGS` (stderr dropped); its exit status, its output
